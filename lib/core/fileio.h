@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef NVCR_CORE_FILEIO_H
+#define NVCR_CORE_FILEIO_H
+
+#include <stddef.h>
+
+#include "nvcr.h"
+
+/*
+ * Reads at most `max` bytes of `path` (relative to dirfd, no symlink
+ * restrictions: host files only) into a NUL-terminated heap buffer. A larger
+ * file is -EFBIG. `ret_len` may be NULL.
+ */
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                 struct nvcr_err *err);
+/* Same, from an open fd (read from the current offset). */
+int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len, struct nvcr_err *err);
+
+/*
+ * Writes `len` bytes to dirfd/name atomically: a temporary file in the same
+ * directory, fsync'd, then renamed over the target. Nothing is left behind on
+ * failure.
+ */
+int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode,
+                         struct nvcr_err *err);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Finds the driver's user-space files per capability (features.md §2.1):
+ * libraries through the driver root's ld.so.cache, then the usual library
+ * directories, then the configured search paths; binaries and firmware also
+ * beside the driver's library directory; IPC sockets at their fixed places.
+ */
+#ifndef NVCR_DRIVER_DRIVER_FILES_H
+#define NVCR_DRIVER_DRIVER_FILES_H
+
+#include "core/ctx.h"
+#include "driver/ldcache.h"
+
+struct driver_search {
+        struct nvcr_ctx *ctx;
+        int rootfd;            /* O_PATH fd of the driver root */
+        char *root;            /* canonical path of the driver root */
+        struct ldcache *cache; /* NULL when the root has no usable cache */
+        const char *version;   /* driver version the libraries must carry */
+        char **libdirs;        /* directories (inside root) where native libraries were found */
+        size_t nlibdirs;
+};
+
+int driver_search_open(struct nvcr_ctx *ctx, const char *version, struct driver_search *s,
+                       struct nvcr_err *err);
+void driver_search_close(struct driver_search *s);
+
+/*
+ * Finds one library by soname prefix ("libnvidia-ml.so") for the given class.
+ * Returns 0 and the path inside the root, -ENOENT when absent.
+ */
+int driver_find_library(struct driver_search *s, const char *prefix, enum ldcache_class cls,
+                        char **ret, struct nvcr_err *err);
+
+/* Appends every driver file to inv->files (libraries, binaries, ipcs, firmware). */
+int driver_files_find(struct driver_search *s, struct nvcr_inventory *inv, struct nvcr_err *err);
+
+#endif

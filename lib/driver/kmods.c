@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * --load-kmods: load the kernel modules and create the host device nodes a
+ * freshly booted host lacks (no udev rule creates /dev/nvidia*). As in the
+ * reference, every failure here is a warning: the later steps say what is
+ * really missing.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/ctx.h"
+#include "core/err.h"
+#include "core/fileio.h"
+#include "core/macro.h"
+#include "driver/procfs.h"
+
+#define NVIDIA_MAJOR_DEFAULT 195
+
+/* In a user namespace nothing here can work (no CAP_SYS_MODULE, no mknod). */
+static bool in_user_namespace(void)
+{
+        _cleanup_free_ char *map = NULL;
+        unsigned long a, b, c;
+
+        if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
+                return false;
+        return sscanf(map, "%lu %lu %lu", &a, &b, &c) != 3 || a != 0 || b != 0 ||
+               c != 4294967295UL;
+}
+
+static int modprobe(struct nvcr_ctx *ctx, const char *module)
+{
+        const char *bin = nvcr_ctx_get(ctx, NVCR_SET_MODPROBE);
+        char *const argv[] = {(char *)bin, (char *)module, NULL};
+        char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+        int status = 0;
+        pid_t pid;
+
+        pid = fork();
+        if (pid < 0)
+                return neg_errno();
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                if (null >= 0) {
+                        (void)dup2(null, STDIN_FILENO);
+                        (void)dup2(null, STDOUT_FILENO);
+                }
+                execve(bin, argv, envp);
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return neg_errno();
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static void make_node(struct nvcr_ctx *ctx, int devfd, const char *name, unsigned maj,
+                      unsigned min)
+{
+        struct stat st;
+
+        if (fstatat(devfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != maj || minor(st.st_rdev) != min)
+                        log_warn(ctx, "/dev/%s exists but is not the char device %u:%u", name,
+                                 maj, min);
+                return;
+        }
+        if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) < 0) {
+                log_warn(ctx, "could not create /dev/%s (%u:%u): %s", name, maj, min,
+                         strerror(errno));
+                return;
+        }
+        /* mknod obeys the umask; the reference's nodes are world read-write. */
+        (void)fchmodat(devfd, name, 0666, 0);
+        log_info(ctx, "created /dev/%s (%u:%u)", name, maj, min);
+}
+
+static void make_gpu_nodes(struct nvcr_ctx *ctx, int procfd, int devfd, unsigned maj)
+{
+        struct procfs_gpu *gpus = NULL;
+        struct nvcr_err err = {0};
+        size_t n = 0;
+        char name[32];
+
+        if (procfs_read_gpus(procfd, &gpus, &n, &err) < 0) {
+                log_warn(ctx, "listing GPUs: %s", err.msg);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (!gpus[i].has_minor)
+                        continue;
+                (void)snprintf(name, sizeof(name), "nvidia%u", gpus[i].minor);
+                make_node(ctx, devfd, name, maj, gpus[i].minor);
+        }
+        procfs_gpus_free(gpus, n);
+}
+
+void nvcr_load_kmods(struct nvcr_ctx *ctx)
+{
+        _cleanup_close_ int procfd = -EBADF, devfd = -EBADF;
+        struct procfs_majors majors = {0};
+        bool uvm, modeset;
+
+        if (in_user_namespace()) {
+                log_info(ctx, "in a user namespace: not loading kernel modules");
+                return;
+        }
+        if (modprobe(ctx, "nvidia") < 0)
+                log_warn(ctx, "could not load kernel module nvidia");
+        uvm = modprobe(ctx, "nvidia_uvm") == 0;
+        if (!uvm)
+                log_warn(ctx, "could not load kernel module nvidia_uvm");
+        modeset = modprobe(ctx, "nvidia_modeset") == 0;
+        if (!modeset)
+                log_warn(ctx, "could not load kernel module nvidia_modeset");
+        procfd = open(nvcr_ctx_get(ctx, NVCR_SET_PROC), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        devfd = open(nvcr_ctx_get(ctx, NVCR_SET_DEV), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (procfd < 0 || devfd < 0) {
+                log_warn(ctx, "cannot create device nodes: %s", strerror(errno));
+                return;
+        }
+        (void)procfs_read_majors(procfd, &majors, NULL);
+        if (majors.nvidia == 0)
+                majors.nvidia = NVIDIA_MAJOR_DEFAULT;
+        make_node(ctx, devfd, "nvidiactl", majors.nvidia, 255);
+        make_gpu_nodes(ctx, procfd, devfd, majors.nvidia);
+        if (majors.uvm != 0) {
+                make_node(ctx, devfd, "nvidia-uvm", majors.uvm, 0);
+                make_node(ctx, devfd, "nvidia-uvm-tools", majors.uvm, 1);
+        }
+        if (modeset)
+                make_node(ctx, devfd, "nvidia-modeset", majors.nvidia, 254);
+}
