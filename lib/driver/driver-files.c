@@ -235,9 +235,27 @@ static int find_in_cache(struct driver_search *s, const struct lib_spec *spec,
         return -ENOENT;
 }
 
-/* In a directory: <dir>/<prefix>.<version>, or <dir>/vdpau/… for VDPAU. */
+/* True when the file is an ELF object of the class `cls` wants. */
+static bool is_elf_class(struct driver_search *s, const char *path, enum ldcache_class cls)
+{
+        _cleanup_close_ int fd = in_root_open(s->rootfd, path, O_RDONLY, NULL);
+        struct elf_info info = {0};
+        bool ok;
+
+        if (fd < 0 || elf_read_fd(fd, &info, NULL) < 0)
+                return false;
+        ok = info.elf_class == elf_class_wanted(cls);
+        elf_info_clear(&info);
+        return ok;
+}
+
+/*
+ * In a directory: <dir>/<prefix>.<version>, or <dir>/vdpau/… for VDPAU. Only
+ * a file of the wanted class counts: directories like /usr/local/nvidia/lib
+ * are often links to the 64-bit one.
+ */
 static int find_in_dir(struct driver_search *s, const char *dir, const char *prefix,
-                       char **ret)
+                       enum ldcache_class cls, char **ret)
 {
         static const char *const subdirs[] = {"", "/vdpau"};
 
@@ -249,7 +267,8 @@ static int find_in_dir(struct driver_search *s, const char *dir, const char *pre
                 if (asprintf(&cand, "%s%s/%s.%s", dir, subdirs[i], prefix, s->version) < 0)
                         return -ENOMEM;
                 fd = in_root_open(s->rootfd, cand, O_PATH, NULL);
-                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+                    !is_elf_class(s, cand, cls))
                         continue;
                 return in_root_resolve(s->rootfd, s->root, cand, ret, NULL);
         }
@@ -263,10 +282,10 @@ static int find_in_dirs(struct driver_search *s, const struct lib_spec *spec,
         size_t n = cls == LDCACHE_COMPAT32 ? ARRAY_SIZE(compat32_dirs) : ARRAY_SIZE(native_dirs);
 
         for (size_t i = 0; i < n; i++)
-                if (find_in_dir(s, dirs[i], spec->prefix, ret) == 0)
+                if (find_in_dir(s, dirs[i], spec->prefix, cls, ret) == 0)
                         return 0;
         for (size_t i = 0; i < s->ctx->nlib_search_paths; i++)
-                if (find_in_dir(s, s->ctx->lib_search_paths[i], spec->prefix, ret) == 0)
+                if (find_in_dir(s, s->ctx->lib_search_paths[i], spec->prefix, cls, ret) == 0)
                         return 0;
         return -ENOENT;
 }

@@ -173,7 +173,7 @@ int in_root_open(int rootfd, const char *path, int flags, struct nvcr_err *err)
         };
         int fd;
 
-        if (flags & (O_CREAT | O_TMPFILE))
+        if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
                 return nvcr_err_set(err, EINVAL, "%s: in_root_open does not create files", path);
         if (!force_fallback) {
                 fd = sys_openat2(rootfd, path, &how);

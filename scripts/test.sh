@@ -1,0 +1,60 @@
+#!/bin/bash
+# The whole test suite: unit tests and fuzz-corpus replays under gcc, clang
+# and an ASan+UBSan build, then the command-level bats tests (as root, on the
+# simulated GPU host). Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+[ "$(id -u)" = 0 ] || { echo "test.sh: run as root" >&2; exit 1; }
+bash scripts/install-deps.sh || exit 1
+
+passed=0
+failed=0
+failures=()
+
+count_meson() { # BUILDDIR LABEL
+        local log=$1/meson-logs/testlog.json p f
+        p=$(grep -c '"result": "OK"' "$log" 2>/dev/null) || p=0
+        f=$(grep -cE '"result": "(FAIL|ERROR|TIMEOUT|UNEXPECTEDPASS)"' "$log" 2>/dev/null) || f=0
+        passed=$((passed + p))
+        failed=$((failed + f))
+        ((f == 0)) || failures+=("$2: $f failed (see $log)")
+}
+
+run_meson() { # BUILDDIR LABEL [meson options…]
+        local dir=$1 label=$2
+        shift 2
+        echo "== $label: build"
+        if ! CC=${CC:-gcc} bash scripts/build.sh "$dir" "$@"; then
+                ninja -C "$dir" 2>&1 | tail -30
+                failed=$((failed + 1))
+                failures+=("$label: build failed")
+                return
+        fi
+        echo "== $label: meson test"
+        meson test -C "$dir" --print-errorlogs --num-processes 2 >"$dir/test-output.txt" 2>&1
+        tail -12 "$dir/test-output.txt"
+        count_meson "$dir" "$label"
+}
+
+run_meson build gcc
+CC=clang run_meson build-clang clang
+run_meson build-asan "asan+ubsan" -Db_sanitize=address,undefined -Db_lundef=false
+
+echo "== bats: command-level tests"
+export NVCR_BUILD=$PWD/build
+bats --tap tests/integration >build/bats.tap 2>&1
+cat build/bats.tap
+p=$(grep -c '^ok ' build/bats.tap) || p=0
+f=$(grep -c '^not ok ' build/bats.tap) || f=0
+passed=$((passed + p))
+failed=$((failed + f))
+((f == 0)) || failures+=("bats: $f failed")
+if ((p + f == 0)); then
+        failed=$((failed + 1))
+        failures+=("bats: no test ran")
+fi
+
+for m in "${failures[@]}"; do echo "FAILED: $m"; done
+echo "$passed passed, $failed failed"
+((failed == 0))
