@@ -534,8 +534,8 @@ static int open_ldcache(struct driver_search *s, struct nvcr_err *err)
                 return fd;
         r = ldcache_load_fd(fd, &s->cache, err);
         if (r < 0)
-                return nvcr_err_wrap(err, "%s", path);
-        return 0;
+                (void)nvcr_err_wrap(err, "%s", path); /* keeps r's errno when err is NULL */
+        return r < 0 ? r : 0;
 }
 
 int driver_search_open(struct nvcr_ctx *ctx, const char *version, struct driver_search *s,

@@ -235,8 +235,8 @@ static int read_string(const struct elf_image *img, struct region strtab, uint64
 static int read_soname(const struct elf_image *img, const struct phdrs *ph, char **ret,
                        struct nvcr_err *err)
 {
-        struct region dyn, strtab;
-        struct dyn_info d;
+        struct region dyn = {0}, strtab = {0};
+        struct dyn_info d = {0};
         int r;
 
         *ret = NULL;
@@ -260,7 +260,7 @@ static int read_soname(const struct elf_image *img, const struct phdrs *ph, char
 int elf_parse(const void *buf, size_t len, struct elf_info *ret, struct nvcr_err *err)
 {
         struct elf_image img = { .p = buf, .len = len };
-        struct phdrs ph;
+        struct phdrs ph = {0};
         char *soname;
         int r;
 

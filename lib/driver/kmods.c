@@ -34,6 +34,17 @@ static bool in_user_namespace(void)
                c != 4294967295UL;
 }
 
+/* Already loaded (or built in): nothing to do, no modprobe needed. */
+static bool module_loaded(struct nvcr_ctx *ctx, const char *module)
+{
+        char path[128];
+        struct stat st;
+
+        (void)snprintf(path, sizeof(path), "%s/module/%s", nvcr_ctx_get(ctx, NVCR_SET_SYS),
+                       module);
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int modprobe(struct nvcr_ctx *ctx, const char *module)
 {
         const char *bin = nvcr_ctx_get(ctx, NVCR_SET_MODPROBE);
@@ -42,6 +53,8 @@ static int modprobe(struct nvcr_ctx *ctx, const char *module)
         int status = 0;
         pid_t pid;
 
+        if (module_loaded(ctx, module))
+                return 0;
         pid = fork();
         if (pid < 0)
                 return neg_errno();
@@ -78,7 +91,8 @@ static void make_node(struct nvcr_ctx *ctx, int devfd, const char *name, unsigne
                 return;
         }
         /* mknod obeys the umask; the reference's nodes are world read-write. */
-        (void)fchmodat(devfd, name, 0666, 0);
+        if (fchmodat(devfd, name, 0666, 0) < 0)
+                log_warn(ctx, "chmod /dev/%s: %s", name, strerror(errno));
         log_info(ctx, "created /dev/%s (%u:%u)", name, maj, min);
 }
 

@@ -185,7 +185,7 @@ int in_root_open(int rootfd, const char *path, int flags, struct nvcr_err *err)
         }
         fd = open_fallback(rootfd, path, flags, err);
         if (fd < 0)
-                return nvcr_err_wrap(err, "%s", path);
+                (void)nvcr_err_wrap(err, "%s", path); /* keeps fd's errno when err is NULL */
         return fd;
 }
 
