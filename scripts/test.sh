@@ -41,6 +41,19 @@ run_meson build gcc
 CC=clang run_meson build-clang clang
 run_meson build-asan "asan+ubsan" -Db_sanitize=address,undefined -Db_lundef=false
 
+echo "== simulated GPU host self-test"
+bash tests/fixtures/selftest.sh >build/simhost-selftest.txt 2>&1
+tail -3 build/simhost-selftest.txt
+read -r p f < <(tail -1 build/simhost-selftest.txt | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p')
+if [ -z "${p:-}" ]; then
+        failed=$((failed + 1))
+        failures+=("simhost self-test: no summary")
+else
+        passed=$((passed + p))
+        failed=$((failed + f))
+        ((f == 0)) || failures+=("simhost self-test: $f failed")
+fi
+
 echo "== bats: command-level tests"
 export NVCR_BUILD=$PWD/build
 bats --tap tests/integration >build/bats.tap 2>&1

@@ -313,26 +313,27 @@ static int set_bus_id(struct procfs_gpu *g, struct span value, struct nvcr_err *
         return 0;
 }
 
+static int set_minor(struct procfs_gpu *g, struct span value, struct nvcr_err *err)
+{
+        if (!parse_uint(value, &g->minor))
+                return nvcr_err_set(err, EINVAL, "invalid Device Minor '%.*s'", quote_len(value),
+                                    value.p);
+        g->has_minor = true;
+        return 0;
+}
+
 static int parse_information_line(struct procfs_gpu *g, struct span line, struct nvcr_err *err)
 {
         struct span key, value;
-        int r = 0;
 
         if (!split_key_value(line, &key, &value))
                 return 0;
-        if (span_eq(key, "Model"))
-                r = set_field(&g->model, value);
-        else if (span_eq(key, "GPU UUID"))
-                r = set_field(&g->uuid, value);
-        else if (span_eq(key, "Bus Location") && g->bus_id == NULL)
-                return set_bus_id(g, value, err);
-        else if (span_eq(key, "Device Minor") && !g->has_minor) {
-                if (!parse_uint(value, &g->minor))
-                        return nvcr_err_set(err, EINVAL, "invalid Device Minor '%.*s'",
-                                            quote_len(value), value.p);
-                g->has_minor = true;
-        }
-        if (r < 0)
+        if (span_eq(key, "Bus Location"))
+                return g->bus_id == NULL ? set_bus_id(g, value, err) : 0;
+        if (span_eq(key, "Device Minor"))
+                return !g->has_minor ? set_minor(g, value, err) : 0;
+        if ((span_eq(key, "Model") && set_field(&g->model, value) < 0) ||
+            (span_eq(key, "GPU UUID") && set_field(&g->uuid, value) < 0))
                 return nvcr_err_set(err, ENOMEM, "out of memory");
         return 0;
 }

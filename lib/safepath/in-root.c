@@ -123,9 +123,10 @@ static int walk_step(struct walk *w, char **rest, bool follow_last, int flags,
                 return nvcr_err_setsys(err, errno, "%s", comp);
         if (fstat(fd, &st) < 0)
                 return nvcr_err_setsys(err, errno, "stat %s", comp);
-        if (S_ISLNK(st.st_mode) && (!last || follow_last))
-                return walk_symlink(w, fd, rest, after, err);
-        if (!last && !S_ISDIR(st.st_mode))
+        /* "comp/" (a slash follows, even a trailing one) must be a directory. */
+        if (S_ISLNK(st.st_mode) && (!last || follow_last || slash != NULL))
+                return walk_symlink(w, fd, rest, last && slash != NULL ? "/" : after, err);
+        if (slash != NULL && !S_ISDIR(st.st_mode))
                 return nvcr_err_set(err, ENOTDIR, "%s: Not a directory", comp);
         (void)flags;
         if (walk_push(w, steal_fd(&fd), err) < 0)
@@ -143,6 +144,8 @@ static int open_fallback(int rootfd, const char *path, int flags, struct nvcr_er
 
         if (rest == NULL)
                 return nvcr_err_set(err, ENOMEM, "out of memory");
+        if (path[0] == '\0') /* as openat2: "" is no file, not the root */
+                return nvcr_err_set(err, ENOENT, "empty path");
         w.stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
         if (w.stack[0] < 0)
                 return nvcr_err_setsys(err, errno, "dup");
@@ -154,7 +157,16 @@ static int open_fallback(int rootfd, const char *path, int flags, struct nvcr_er
                 }
         }
         if (flags & O_PATH) {
-                fd = fcntl(w.stack[w.depth], F_DUPFD_CLOEXEC, 3);
+                struct stat st;
+
+                /* The kernel checks O_DIRECTORY on the reopen below, not on a dup. */
+                if ((flags & O_DIRECTORY) &&
+                    (fstat(w.stack[w.depth], &st) < 0 || !S_ISDIR(st.st_mode))) {
+                        errno = ENOTDIR;
+                        fd = -1;
+                } else {
+                        fd = fcntl(w.stack[w.depth], F_DUPFD_CLOEXEC, 3);
+                }
         } else {
                 /* Reopen the verified O_PATH fd with the wanted access mode. */
                 (void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w.stack[w.depth]);

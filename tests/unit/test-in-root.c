@@ -302,6 +302,8 @@ static void test_plain_file(void **state)
 
         expect_open_fails(t, "/usr/lib/missing", O_RDONLY, ENOENT);
         expect_open_fails(t, "/missing/libx.so.1", O_RDONLY, ENOENT);
+        /* An empty path is nothing, not the root (as open(2) has it). */
+        expect_open_fails(t, "", O_PATH, ENOENT);
         expect_resolve_fails(t, "/usr/lib/missing", ENOENT);
 }
 
@@ -476,6 +478,8 @@ static void test_not_a_directory(void **state)
         expect_open_fails(t, "/file-link/foo", O_RDONLY, ENOTDIR);
         expect_open_fails(t, "/usr/lib/libx.so.1/..", O_RDONLY, ENOTDIR);
         expect_open_fails(t, "/usr/lib/libx.so.1", O_RDONLY | O_DIRECTORY, ENOTDIR);
+        expect_open_fails(t, "/usr/lib/libx.so.1", O_PATH | O_DIRECTORY, ENOTDIR);
+        expect_open_fails(t, "/file-link", O_PATH | O_DIRECTORY, ENOTDIR);
         expect_resolve_fails(t, "/usr/lib/libx.so.1/foo", ENOTDIR);
 }
 
@@ -572,6 +576,15 @@ static void test_trailing_slash(void **state)
         fd = open_ok(t, "/lib/", O_PATH);
         expect_fd_is(t, fd, "/usr/lib");
         (void)close(fd);
+        fd = open_ok(t, "/abs//", O_RDONLY | O_DIRECTORY);
+        expect_fd_is(t, fd, "/usr/lib");
+        (void)close(fd);
+        /* The slash makes the last link followed even with O_NOFOLLOW. */
+        fd = open_ok(t, "/lib/", O_PATH | O_NOFOLLOW);
+        expect_fd_is(t, fd, "/usr/lib");
+        (void)close(fd);
+        expect_resolve(t, "/lib/", "/usr/lib");
+        expect_resolve(t, "/usr/lib/up/", "/usr/lib");
 }
 
 static void test_resolve_root_with_slash(void **state)

@@ -168,7 +168,8 @@ static void test_version_formats(void **state)
         expect_version("NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  570.86.15  "
                        "Release Build  (x@y)  Tue Jan 21 2025\n",
                        "570.86.15");
-        expect_version("NVRM version: NVIDIA UNIX x86_64 Kernel Module  396.26  Mon Apr 30", "396.26");
+        expect_version("NVRM version: NVIDIA UNIX x86_64 Kernel Module  396.26  Mon Apr 30",
+                       "396.26");
         /* Not on the first line, tabs instead of spaces, CRLF, no final newline. */
         expect_version("GCC version: 12.3.0\nNVRM version:\tNVIDIA\t470.57.02\r\n", "470.57.02");
         /* Tokens that only look like versions are skipped for the real one. */
