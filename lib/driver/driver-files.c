@@ -101,7 +101,7 @@ static const char *const compat32_dirs[] = {
 #elif defined(__aarch64__)
         "/usr/lib/arm-linux-gnueabihf", "/lib/arm-linux-gnueabihf",
 #endif
-        "/usr/lib32", "/lib32", "/usr/local/nvidia/lib", "/usr/lib",
+        "/usr/lib32", "/lib32", "/usr/local/nvidia/lib", "/usr/local/nvidia/lib32", "/usr/lib",
 };
 
 static const char *const bin_dirs[] = {
