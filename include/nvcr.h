@@ -209,6 +209,88 @@ NVCR_PUBLIC void nvcr_selection_free(struct nvcr_selection *sel);
 /* True when the list names a MIG device by UUID (so NVML answers are needed). */
 NVCR_PUBLIC bool nvcr_devices_need_nvml(const char *list);
 
+/* ------------------------------------------------------------ requirements */
+
+/*
+ * Evaluates --require expressions (features.md §1.4): in one expression,
+ * whitespace-separated clauses are ORed and comma-separated terms ANDed;
+ * several expressions are ANDed. A term is "<name><op><value>" with names
+ * cuda, driver, arch, brand (case-insensitive) and ops = != < <= > >=.
+ * Evaluated once per selected GPU (a MIG device by its parent GPU); with no
+ * GPU selected, once with arch/brand taken as satisfied. Unknown cuda/driver
+ * versions count as satisfied.
+ *   -EINVAL  "invalid expression" (syntax), nothing evaluated
+ *   -EPERM   "unsatisfied condition: <first clause of the failing expression>"
+ *            (+ ", please update your driver to a newer version, or use an
+ *            earlier cuda container" when that clause starts with "cuda>=")
+ */
+NVCR_PUBLIC int nvcr_require_check(const struct nvcr_inventory *inv,
+                                   const struct nvcr_selection *sel, const char *const *exprs,
+                                   size_t nexprs, struct nvcr_err *err);
+
+/* --------------------------------------------------------------- configure */
+
+/* What to do with /usr/local/cuda/compat in the image (CUDA forward compatibility). */
+enum nvcr_compat_mode {
+        NVCR_COMPAT_LDCONFIG = 0, /* add the compat dir to the ldconfig run (default: no image file is mounted) */
+        NVCR_COMPAT_MOUNT,        /* bind the newer compat libs next to the driver libs */
+        NVCR_COMPAT_DISABLED,     /* ignore them */
+};
+
+enum nvcr_request_flags {
+        NVCR_REQ_NO_CGROUPS = 1u << 0,        /* leave the device cgroup alone */
+        NVCR_REQ_NO_DEVBIND = 1u << 1,        /* no device node bind mounts (cgroup rules still added) */
+        NVCR_REQ_NO_PERSISTENCED = 1u << 2,   /* no nvidia-persistenced socket */
+        NVCR_REQ_NO_FABRICMANAGER = 1u << 3,  /* no fabric manager socket */
+        NVCR_REQ_NO_GSP_FIRMWARE = 1u << 4,   /* no GSP firmware files */
+        NVCR_REQ_NO_PIVOT = 1u << 5,          /* ldconfig sandbox: MS_MOVE + chroot instead of pivot_root */
+        NVCR_REQ_ALLOW_CONTAINER_LDCONFIG = 1u << 6, /* a non-"@" ldconfig (the image's) may run, sandboxed */
+        NVCR_REQ_NO_LDCONFIG = 1u << 7,       /* do not run ldconfig at all */
+};
+
+/* A configure request: what the caller asked for, before looking at the host. */
+struct nvcr_request {
+        const char *rootfs;   /* absolute path of the container rootfs, not "/" */
+        pid_t pid;            /* container init pid; 0 = standalone (current namespaces) */
+        const char *devices;  /* selection grammar; NULL or "" = no GPU */
+        unsigned caps;        /* enum nvcr_cap bits */
+        const char *ldconfig; /* "@/host/path", a container path, or NULL = host default */
+        const char *mig_config;   /* "all" or NULL */
+        const char *mig_monitor;  /* "all" or NULL */
+        const char *imex_channels; /* comma list of channel ids < 2^20, or NULL */
+        enum nvcr_compat_mode compat_mode;
+        unsigned flags;       /* enum nvcr_request_flags */
+};
+
+/*
+ * The plan: every mount, device node, symlink, cgroup rule, mask and ldconfig
+ * directory a container gets for a request (DESIGN.md §2). It is computed in
+ * one place and carried out by the appliers.
+ */
+struct nvcr_plan;
+
+/*
+ * Builds the plan for `req` on the inventory and selection. Reads the rootfs
+ * (through the safe-path layer) only to learn its library directories and
+ * compat libraries; changes nothing. Errors name the phase in *phase
+ * ("input", "mig-config", "mig-monitor", "container", "detection").
+ */
+NVCR_PUBLIC int nvcr_plan_build(struct nvcr_ctx *ctx, const struct nvcr_inventory *inv,
+                                const struct nvcr_selection *sel, const struct nvcr_request *req,
+                                struct nvcr_plan **ret, const char **phase, struct nvcr_err *err);
+NVCR_PUBLIC void nvcr_plan_free(struct nvcr_plan *plan);
+/* The plan as a JSON document (caller frees). */
+NVCR_PUBLIC int nvcr_plan_to_json(const struct nvcr_plan *plan, char **ret, struct nvcr_err *err);
+
+/*
+ * Carries the plan out on a live container: joins its mount namespace
+ * (by pidfd) unless standalone, mounts, masks, symlinks, runs ldconfig, adds
+ * the device cgroup rules. Any failure undoes every mount already made.
+ * *phase names the failing phase ("mount", "ldcache", "cgroup", "container").
+ */
+NVCR_PUBLIC int nvcr_plan_apply(struct nvcr_ctx *ctx, const struct nvcr_plan *plan,
+                                const char **phase, struct nvcr_err *err);
+
 /* ------------------------------------------------------------ kernel modules */
 
 /*

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 PKGS=(meson ninja-build gcc clang pkg-config libjson-c-dev libcmocka-dev bats strace
-      python3 binutils libc-bin util-linux kmod)
+      python3 binutils libc-bin util-linux kmod libseccomp-dev libbpf-dev libelf-dev zlib1g-dev
+      runc crun busybox-static jq)
 
 missing=()
 for p in "${PKGS[@]}"; do

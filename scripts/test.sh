@@ -37,9 +37,10 @@ run_meson() { # BUILDDIR LABEL [meson options…]
         count_meson "$dir" "$label"
 }
 
-run_meson build gcc
-CC=clang run_meson build-clang clang
-run_meson build-asan "asan+ubsan" -Db_sanitize=address,undefined -Db_lundef=false
+# The race tests need the test-only pause points (-Dtest_hooks, never in a release build).
+run_meson build gcc -Dtest_hooks=true
+CC=clang run_meson build-clang clang -Dtest_hooks=true
+run_meson build-asan "asan+ubsan" -Db_sanitize=address,undefined -Db_lundef=false -Dtest_hooks=true
 
 echo "== simulated GPU host self-test"
 bash tests/fixtures/selftest.sh >build/simhost-selftest.txt 2>&1

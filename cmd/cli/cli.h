@@ -29,5 +29,6 @@ void cli_log(void *userdata, enum nvcr_log_level level, const char *file, int li
 
 int cli_info(struct cli *cli);
 int cli_list(struct cli *cli);
+int cli_configure(struct cli *cli);
 
 #endif

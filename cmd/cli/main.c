@@ -48,7 +48,8 @@ static void print_help(void)
                "Command line utility for manipulating NVIDIA GPU containers.\n\n"
                "  Commands:\n"
                "    info        Report information about the driver and devices\n"
-               "    list        List driver components\n\n"
+               "    list        List driver components\n"
+               "    configure   Configure a container with GPU support\n\n"
                "  Options:\n"
                "  -d, --debug=FILE           Log debug information\n"
                "  -k, --load-kmods           Load kernel modules\n"
@@ -156,6 +157,8 @@ static int run_command(struct cli *cli)
                 return cli_info(cli);
         if (strcmp(cli->argv[0], "list") == 0)
                 return cli_list(cli);
+        if (strcmp(cli->argv[0], "configure") == 0)
+                return cli_configure(cli);
         return cli_usage_error(NULL, "unknown command: %s", cli->argv[0]);
 }
 

@@ -188,7 +188,12 @@ int in_root_open(int rootfd, const char *path, int flags, struct nvcr_err *err)
         if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
                 return nvcr_err_set(err, EINVAL, "%s: in_root_open does not create files", path);
         if (!force_fallback) {
-                fd = sys_openat2(rootfd, path, &how);
+                /* EAGAIN: a rename raced a ".." walk; the kernel asks for a retry. */
+                for (int tries = 0; tries < 32; tries++) {
+                        fd = sys_openat2(rootfd, path, &how);
+                        if (fd >= 0 || errno != EAGAIN)
+                                break;
+                }
                 if (fd >= 0)
                         return fd;
                 if (errno != ENOSYS && errno != EPERM)
