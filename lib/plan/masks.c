@@ -40,8 +40,8 @@ int masks_add_procfs(struct nvcr_plan *p, const char *procdir, struct nvcr_err *
         _cleanup_close_ int dfd = -EBADF;
         struct plan_tmpfs *m;
 
-        if (asprintf(&hostdir, "%s%s", strcmp(procdir, "/proc") == 0 ? "/proc" : procdir,
-                     PROC_DRIVER_DIR + strlen("/proc")) < 0)
+        /* PROC_DRIVER_DIR without its "/proc", under the configured procfs. */
+        if (asprintf(&hostdir, "%s/driver/nvidia", procdir) < 0)
                 return nvcr_err_set(err, ENOMEM, "out of memory");
         dfd = open(hostdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
