@@ -44,6 +44,17 @@ int fd_check_in_root(int fd, const char *rootpath, struct nvcr_err *err)
         return 0;
 }
 
+/*
+ * What we create in the rootfs belongs to the container's owner. Best effort:
+ * in a user namespace the owner may be unmapped (EINVAL), and a root-owned
+ * mount point changes nothing about what is mounted on it.
+ */
+static void give_to_owner(int dirfd, const char *name, uid_t uid, gid_t gid)
+{
+        if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0)
+                return;
+}
+
 static int valid_name(const char *name, struct nvcr_err *err)
 {
         if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
@@ -90,8 +101,7 @@ int in_root_mkdir_p(int rootfd, const char *path, unsigned mode, uid_t uid, gid_
                                 fd = open_dir_nofollow(cur, c, err);
                                 if (fd < 0)
                                         return nvcr_err_wrap(err, "%s", path);
-                                /* Ours to give away: the container owns what we make. */
-                                (void)fchownat(cur, c, uid, gid, AT_SYMLINK_NOFOLLOW);
+                                give_to_owner(cur, c, uid, gid);
                         } else if (errno == EEXIST) {
                                 /* Raced, or a dangling symlink: resolve once more. */
                                 fd = in_root_open(rootfd, prefix, O_PATH | O_DIRECTORY, err);
@@ -130,7 +140,7 @@ static int replace_symlink_by_file(int dirfd, const char *name, uid_t uid, gid_t
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return nvcr_err_setsys(err, errno, "cannot create %s", tmp);
-        (void)fchown(fd, uid, gid);
+        give_to_owner(fd, "", uid, gid);
         (void)close(fd);
         if (renameat(dirfd, tmp, dirfd, name) < 0) {
                 int e = errno;
@@ -184,7 +194,7 @@ int in_root_mount_target(int dirfd, const char *name, bool want_dir, uid_t uid, 
                 if (r < 0 && errno != EEXIST)
                         return nvcr_err_setsys(err, errno, "cannot create %s", name);
                 if (r >= 0)
-                        (void)fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+                        give_to_owner(dirfd, name, uid, gid);
         }
         return nvcr_err_set(err, EAGAIN, "%s: keeps changing", name);
 }
@@ -215,7 +225,7 @@ int in_root_symlink(int dirfd, const char *name, const char *target, uid_t uid, 
         tmp_name(tmp, sizeof(tmp));
         if (symlinkat(target, dirfd, tmp) < 0)
                 return nvcr_err_setsys(err, errno, "cannot create symlink %s", name);
-        (void)fchownat(dirfd, tmp, uid, gid, AT_SYMLINK_NOFOLLOW);
+        give_to_owner(dirfd, tmp, uid, gid);
         if (renameat(dirfd, tmp, dirfd, name) < 0) {
                 int e = errno;
 
