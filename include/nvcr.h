@@ -273,7 +273,8 @@ struct nvcr_plan;
  * Builds the plan for `req` on the inventory and selection. Reads the rootfs
  * (through the safe-path layer) only to learn its library directories and
  * compat libraries; changes nothing. Errors name the phase in *phase
- * ("input", "mig-config", "mig-monitor", "container", "detection").
+ * ("input", "mig-config", "mig-monitor", "container", "detection", "mount",
+ * "ldcache").
  */
 NVCR_PUBLIC int nvcr_plan_build(struct nvcr_ctx *ctx, const struct nvcr_inventory *inv,
                                 const struct nvcr_selection *sel, const struct nvcr_request *req,

@@ -122,8 +122,10 @@ static int add_control_devices(const struct builder *b)
         for (size_t i = 0; i < b->inv->ndevs; i++) {
                 const struct nvcr_devnode *d = &b->inv->devs[i];
                 const char *n = base_name(d->path);
+                /* UVM goes with the compute libraries, which video brings too. */
                 bool want = strcmp(n, "nvidiactl") == 0 ||
-                            (strncmp(n, "nvidia-uvm", 10) == 0 && (caps & NVCR_CAP_COMPUTE)) ||
+                            (strncmp(n, "nvidia-uvm", 10) == 0 &&
+                             (caps & (NVCR_CAP_COMPUTE | NVCR_CAP_VIDEO))) ||
                             (strcmp(n, "nvidia-modeset") == 0 && (caps & NVCR_CAP_DISPLAY));
                 int r;
 
@@ -219,7 +221,8 @@ static int add_imex(const struct builder *b)
         copy = strdup(b->req->imex_channels);
         if (copy == NULL)
                 return oom(b);
-        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        save = copy; /* strsep, not strtok: an empty id is an error, not skipped */
+        for (char *t = strsep(&save, ","); t; t = strsep(&save, ",")) {
                 char *end, path[80];
                 unsigned long v;
                 int r;
@@ -305,6 +308,8 @@ static bool ipc_wanted(const struct builder *b, const char *path)
 static int add_files(const struct builder *b, bool *any_lib32)
 {
         unsigned caps = b->req->caps & ~(unsigned)NVCR_CAP_COMPAT32;
+        /* The MPS pipe directory goes with the compute libraries (video has them). */
+        unsigned ipc_caps = caps | ((caps & NVCR_CAP_VIDEO) ? NVCR_CAP_COMPUTE : 0u);
         struct nvcr_plan *p = b->p;
 
         for (size_t i = 0; i < b->inv->nfiles; i++) {
@@ -334,7 +339,7 @@ static int add_files(const struct builder *b, bool *any_lib32)
                                            b->err);
                         break;
                 case NVCR_FILE_IPC:
-                        if (!(f->caps & caps) || !ipc_wanted(b, f->path))
+                        if (!(f->caps & ipc_caps) || !ipc_wanted(b, f->path))
                                 break;
                         src = host_path(b, f->path);
                         if (src == NULL)
@@ -453,7 +458,7 @@ static int build(struct builder *b, int rootfd)
         *b->phase = "mount";
         if ((r = masks_add_procfs(p, nvcr_ctx_get(b->ctx, NVCR_SET_PROC), b->err)) < 0)
                 return r;
-        if ((b->req->caps & (NVCR_CAP_GRAPHICS | NVCR_CAP_DISPLAY)) &&
+        if ((b->req->caps & (NVCR_CAP_GRAPHICS | NVCR_CAP_DISPLAY)) && b->sel->ngpus > 0 &&
             (r = masks_add_app_profile(p, b->sel, b->err)) < 0)
                 return r;
         if ((r = add_control_devices(b)) < 0 || (r = add_gpus(b)) < 0 ||
@@ -490,6 +495,7 @@ int nvcr_plan_build(struct nvcr_ctx *ctx, const struct nvcr_inventory *inv,
         struct nvcr_plan *p = NULL;
         _cleanup_close_ int rootfd = -EBADF;
         const char *ignored;
+        struct stat st, slash;
         struct builder b;
         int r;
 
@@ -505,6 +511,13 @@ int nvcr_plan_build(struct nvcr_ctx *ctx, const struct nvcr_inventory *inv,
         rootfd = open(req->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return nvcr_err_setsys(err, errno, "%s: cannot open the rootfs", req->rootfs);
+        /* "//", "/tmp/..": any spelling of the host's own root is refused. */
+        if (fstat(rootfd, &st) < 0 || stat("/", &slash) < 0)
+                return nvcr_err_setsys(err, errno, "%s", req->rootfs);
+        if (st.st_dev == slash.st_dev && st.st_ino == slash.st_ino) {
+                *phase = "input";
+                return nvcr_err_set(err, EINVAL, "invalid rootfs directory: %s", req->rootfs);
+        }
         p = calloc(1, sizeof(*p));
         if (p == NULL || (p->rootfs = strdup(req->rootfs)) == NULL ||
             (p->driver_version = strdup(inv->driver_version)) == NULL) {
