@@ -1,12 +1,37 @@
 #!/bin/bash
-# Entry point on the GPU host: validation of info/list, then the info
-# benchmark. Binaries come prebuilt in .carry/ (the GPU host has no compiler
-# toolchain of ours and no network): scripts/build-carry.sh makes them.
+# Entry point on the GPU host (as root): validation of info/list, the info
+# benchmark, validation of configure as a runc prestart hook, and the
+# configure benchmark. Binaries come prebuilt in .carry/ (the GPU host has no
+# compiler toolchain of ours and no network): scripts/build-carry.sh makes
+# them. Logs go to $OUT (default /tmp), five files:
+#   validate-info.log  bench-info.log  validate-configure.log
+#   configure-debug.log (the CLI's --debug output of each configure run)
+#   bench-configure.log
+# Usage: tests/gpu/run.sh [N]    (N: benchmark runs per variant, default 21)
+# SIM=DIR runs the configure parts against a simulated host instead (the info
+# parts need a real one and are skipped).
 set -uo pipefail
-cd "$(dirname "$(readlink -f "$0")")/../.."
+cd "$(dirname "$(readlink -f "$0")")/../.." || exit 1
 out=${OUT:-/tmp}
-bash tests/gpu/validate-info.sh "$PWD/.carry" 2>&1 | tee "$out/validate-info.log"
-rc=${PIPESTATUS[0]}
-echo "== bench/info.sh"
-bash bench/info.sh "$PWD/.carry/nvidia-container-cli" 21 2>&1 | tee "$out/bench-info.log"
+N=${1:-21}
+export OUT=$out
+rc=0
+if [ -z "${SIM:-}" ]; then
+        echo "== tests/gpu/validate-info.sh"
+        bash tests/gpu/validate-info.sh "$PWD/.carry" 2>&1 | tee "$out/validate-info.log"
+        ((PIPESTATUS[0] == 0)) || rc=1
+        echo "== bench/info.sh"
+        bash bench/info.sh "$PWD/.carry/nvidia-container-cli" "$N" 2>&1 | tee "$out/bench-info.log"
+fi
+echo "== tests/gpu/validate-configure.sh"
+bash tests/gpu/validate-configure.sh "$PWD/.carry" 2>&1 | tee "$out/validate-configure.log"
+((PIPESTATUS[0] == 0)) || rc=1
+echo "== bench/configure.sh"
+bash bench/configure.sh "$PWD/.carry" "$N" 2>&1 | tee "$out/bench-configure.log"
+((PIPESTATUS[0] == 0)) || rc=1
+echo "== summary"
+for f in validate-info validate-configure; do
+        [ -z "${SIM:-}" ] || [ "$f" != validate-info ] || continue
+        echo "$f: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/$f.log")"
+done
 exit "$rc"
