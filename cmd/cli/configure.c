@@ -271,6 +271,7 @@ static int run(struct cli *cli, struct configure_opts *o)
                 r = cli_fail("requirement", &err);
         if (r == 0 && nvcr_plan_build(cli->ctx, inv, sel, &o->req, &plan, &phase, &err) < 0)
                 r = cli_fail(phase, &err);
+        cli_log(NULL, NVCR_LOG_DEBUG, __FILE__, __LINE__, "inventory, selection and plan done");
         if (r == 0 && o->dry_run) {
                 if (nvcr_plan_to_json(plan, &json, &err) < 0)
                         r = cli_fail("input", &err);

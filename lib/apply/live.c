@@ -432,6 +432,7 @@ static int apply_in_container(struct live *l)
                         return r;
         if ((r = apply_symlinks(l)) < 0)
                 return r;
+        log_debug(l->ctx, "mounts and symlinks done");
         if (l->ld_ready) {
                 *l->phase = "ldcache";
                 r = ldconfig_run(&l->ld, l->rootpath, (const char *const *)p->ldconfig_dirs,
@@ -439,6 +440,7 @@ static int apply_in_container(struct live *l)
                                  (p->flags & NVCR_REQ_NO_PIVOT) != 0, l->err);
                 if (r < 0)
                         return r;
+                log_debug(l->ctx, "ldconfig done");
         }
         return 0;
 }
@@ -467,6 +469,7 @@ int nvcr_plan_apply(struct nvcr_ctx *ctx, const struct nvcr_plan *p, const char 
                 l.phase = &ignored;
         *l.phase = "mount";
         r = prepare(&l);
+        log_debug(ctx, "prepared %zu mount trees", p->nmounts);
         if (r >= 0) {
                 *l.phase = "container";
                 r = join_container(&l);
@@ -477,6 +480,7 @@ int nvcr_plan_apply(struct nvcr_ctx *ctx, const struct nvcr_plan *p, const char 
                 if (r < 0)
                         rollback(&l);
         }
+        log_debug(ctx, "applied in the container: %zu mounts", l.nattached);
         /* Always back to the host namespace, also after a failure. */
         if (leave_container(&l) < 0 && r >= 0)
                 r = -err->code;
@@ -488,6 +492,7 @@ int nvcr_plan_apply(struct nvcr_ctx *ctx, const struct nvcr_plan *p, const char 
                         (void)leave_container(&l);
                 }
         }
+        log_debug(ctx, "device cgroup done");
         live_clear(&l);
         return r < 0 ? r : 0;
 }

@@ -109,6 +109,9 @@ hook_wrapper_noop() {
 # writable, Docker's default capabilities (CAP_MKNOD for the cgroup checks),
 # and linux.resources.devices left as runc's default: deny all but the
 # standard devices, so the device cgroup is on.
+# A cgroup namespace too, as Docker uses on cgroup v2: without one, runc mounts
+# cgroup2 in the init cgroup namespace, which resets the host cgroup2 mount's
+# options (nsdelegate, memory_recursiveprot) - seen on the GPU host.
 oci_bundle() {
         local b=$1 hooks=$2
         shift 2
@@ -145,7 +148,7 @@ oci_bundle() {
   $hooks_json
   "linux": {
     "resources": {"devices": [{"allow": false, "access": "rwm"}]},
-    "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}],
+    "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}],
     "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"],
     "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
   }
