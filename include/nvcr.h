@@ -184,6 +184,14 @@ struct nvcr_inventory {
 
 NVCR_PUBLIC int nvcr_inventory_load(struct nvcr_ctx *ctx, unsigned flags,
                                     struct nvcr_inventory **ret, struct nvcr_err *err);
+/*
+ * The same, searching only the driver files of `caps` (enum nvcr_cap; the
+ * utility libraries are always searched, and 32-bit ones only with
+ * NVCR_CAP_COMPAT32): what a container start needs, without the cost of
+ * probing for everything.
+ */
+NVCR_PUBLIC int nvcr_inventory_load_caps(struct nvcr_ctx *ctx, unsigned flags, unsigned caps,
+                                         struct nvcr_inventory **ret, struct nvcr_err *err);
 NVCR_PUBLIC void nvcr_inventory_free(struct nvcr_inventory *inv);
 
 /* -------------------------------------------------------- device selection */

@@ -261,8 +261,9 @@ static int run(struct cli *cli, struct configure_opts *o)
         _cleanup_free_ char *json = NULL;
         int r = 0;
 
-        if (nvcr_inventory_load(cli->ctx, NVCR_INV_FILES | (needs_nvml(o) ? NVCR_INV_NVML : 0),
-                                &inv, &err) < 0)
+        if (nvcr_inventory_load_caps(cli->ctx,
+                                     NVCR_INV_FILES | (needs_nvml(o) ? NVCR_INV_NVML : 0),
+                                     o->req.caps, &inv, &err) < 0)
                 r = cli_fail("detection", &err);
         if (r == 0 && nvcr_select_devices(inv, o->devices ? o->devices : "", &sel, &err) < 0)
                 r = cli_fail("device", &err);

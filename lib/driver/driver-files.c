@@ -326,6 +326,13 @@ static int find_libraries(struct driver_search *s, struct nvcr_inventory *inv,
                 struct nvcr_err e2 = {0};
                 int r;
 
+                /*
+                 * Only what the caller wants (a container start asks for a few
+                 * capabilities); the utility libraries always, as they locate
+                 * the driver's directory for binaries and firmware.
+                 */
+                if (!(lib_specs[i].caps & (s->caps | NVCR_CAP_UTILITY)))
+                        continue;
                 if (find_library(s, &lib_specs[i], cls, &path, err) < 0) {
                         log_debug(s->ctx, "missing %slibrary %s", cls ? "32-bit " : "",
                                   lib_specs[i].prefix);
@@ -376,8 +383,11 @@ static int find_binaries(struct driver_search *s, struct nvcr_inventory *inv,
 {
         for (size_t i = 0; i < ARRAY_SIZE(bin_specs); i++) {
                 _cleanup_free_ char *path = NULL;
-                int r = find_binary(s, bin_specs[i].name, &path);
+                int r;
 
+                if (!(bin_specs[i].caps & s->caps))
+                        continue;
+                r = find_binary(s, bin_specs[i].name, &path);
                 if (r == -ENOMEM)
                         return nvcr_err_set(err, ENOMEM, "out of memory");
                 if (r < 0) {
@@ -507,7 +517,7 @@ int driver_files_find(struct driver_search *s, struct nvcr_inventory *inv, struc
         int r;
 
         r = find_libraries(s, inv, LDCACHE_NATIVE, err);
-        if (r == 0)
+        if (r == 0 && (s->caps & NVCR_CAP_COMPAT32))
                 r = find_libraries(s, inv, LDCACHE_COMPAT32, err);
         if (r == 0)
                 r = find_binaries(s, inv, err);
@@ -544,7 +554,8 @@ int driver_search_open(struct nvcr_ctx *ctx, const char *version, struct driver_
         const char *root = nvcr_ctx_get(ctx, NVCR_SET_ROOT);
         int r;
 
-        *s = (struct driver_search){.ctx = ctx, .rootfd = -EBADF, .version = version};
+        *s = (struct driver_search){.ctx = ctx, .rootfd = -EBADF, .version = version,
+                                    .caps = NVCR_CAP_ALL};
         s->root = realpath(root, NULL);
         if (s->root == NULL)
                 return nvcr_err_setsys(err, errno, "driver root %s", root);

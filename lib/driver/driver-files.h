@@ -17,6 +17,7 @@ struct driver_search {
         char *root;            /* canonical path of the driver root */
         struct ldcache *cache; /* NULL when the root has no usable cache */
         const char *version;   /* driver version the libraries must carry */
+        unsigned caps;         /* capabilities whose files are wanted (NVCR_CAP_ALL: all) */
         char **libdirs;        /* directories (inside root) where native libraries were found */
         size_t nlibdirs;
 };

@@ -303,6 +303,12 @@ static int load_nvml(struct nvcr_ctx *ctx, struct driver_search *s, unsigned fla
 int nvcr_inventory_load(struct nvcr_ctx *ctx, unsigned flags, struct nvcr_inventory **ret,
                         struct nvcr_err *err)
 {
+        return nvcr_inventory_load_caps(ctx, flags, NVCR_CAP_ALL, ret, err);
+}
+
+int nvcr_inventory_load_caps(struct nvcr_ctx *ctx, unsigned flags, unsigned caps,
+                             struct nvcr_inventory **ret, struct nvcr_err *err)
+{
         struct nvcr_inventory *inv = calloc(1, sizeof(*inv));
         struct driver_search s = {.rootfd = -EBADF};
         bool searching = false;
@@ -316,6 +322,7 @@ int nvcr_inventory_load(struct nvcr_ctx *ctx, unsigned flags, struct nvcr_invent
         if (r == 0 && (flags & NVCR_INV_FILES)) {
                 r = driver_search_open(ctx, inv->driver_version, &s, err);
                 searching = r == 0;
+                s.caps = caps;
         }
         if (r == 0 && (flags & NVCR_INV_FILES))
                 r = driver_files_find(&s, inv, err);
