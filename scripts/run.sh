@@ -1,31 +1,60 @@
 #!/bin/bash
-# The main job: build, then show what nvidia-container-cli finds. On a host
-# with the NVIDIA kernel module loaded it runs on the real driver; elsewhere
-# on the simulated GPU host of tests/fixtures, laid over the real paths in a
-# private mount namespace (nothing on this machine is changed).
+# The main job: build, then run a GPU container through the real runc with
+# `nvidia-container-cli configure` as its prestart hook. On a host with the
+# NVIDIA kernel module loaded it uses the real driver (nvidia-smi -L runs in
+# the container); elsewhere the simulated GPU host of tests/fixtures, with the
+# configure options pointed at it (nothing on this machine is changed: the
+# container's mounts live and die in its own mount namespace).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
+REPO=$PWD
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: run as root" >&2; exit 1; }
 bash scripts/install-deps.sh
 bash scripts/build.sh build
-cli=$PWD/build/cmd/cli/nvidia-container-cli
+cli=$REPO/build/cmd/cli/nvidia-container-cli
+
+work=$(mktemp -d /tmp/nvcr-run.XXXXXX)
+chmod 0755 "$work"
+trap 'runc --root "$work/runc" delete -f nvcr-run >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+# What oci-lib.sh expects in CARRY: runc, the CLI, a no-op hook and a rootfs.
+CARRY=$work/carry
+mkdir -p "$CARRY"
+ln -s "$(command -v runc)" "$CARRY/runc"
+ln -s "$cli" "$CARRY/nvidia-container-cli"
+ln -s /bin/true "$CARRY/noop-hook"
+bash tests/gpu/mkrootfs.sh "$CARRY/rootfs.tar" >/dev/null
 
 if [ -r /proc/driver/nvidia/version ]; then
-        echo "== real NVIDIA driver found: $(head -1 /proc/driver/nvidia/version)"
-        set -x
-        "$cli" info
-        "$cli" list
-        exit 0
+        echo "== real NVIDIA driver: $(head -1 /proc/driver/nvidia/version)"
+        SIM=
+        devices=all
+        inside='nvidia-smi -L; ls -l /dev/nvidia*; ls /proc/driver/nvidia/gpus'
+else
+        echo "== no NVIDIA kernel module here: the simulated GPU host (8 GPUs, tests/fixtures)"
+        SIM=$work/sim
+        tests/fixtures/mksimhost --layout debian --gpus 8 "$SIM" >/dev/null
+        devices=0,2
+        # The simulated nodes have no driver behind them: opening one gives ENXIO
+        # when the device cgroup lets it through (EPERM if it did not).
+        inside='ls -l /dev/nvidia*; echo "/proc/driver/nvidia/gpus:" $(ls /proc/driver/nvidia/gpus);'
+        inside+=' grep ModifyDeviceFiles /proc/driver/nvidia/params;'
+        inside+=' ls /usr/lib/x86_64-linux-gnu | grep -E "libcuda|libnvidia-ml";'
+        inside+=' echo "open /dev/nvidia4 (selected; ENXIO = allowed by the device cgroup):"; cat /dev/nvidia4 2>&1 | head -1'
 fi
-
-echo "== no NVIDIA kernel module here: using the simulated GPU host (tests/fixtures)"
-sim=$(mktemp -d /tmp/nvcr-simhost.XXXXXX)
-trap 'rm -rf "$sim"' EXIT
-chmod 0755 "$sim"
-tests/fixtures/mksimhost --layout debian --gpus 8 --mig "$sim/host" >/dev/null
-tests/fixtures/simhost-enter "$sim/host" -- sh -c "
-        set -x
-        '$cli' info
-        '$cli' info --csv
-        '$cli' list"
+export CARRY REPO SIM
+# shellcheck source=tests/gpu/oci-lib.sh
+. tests/gpu/oci-lib.sh
+oci_setup
+RUNC_STATE=$work/runc
+mkdir -p "$RUNC_STATE"
+hooks=$(hook_configure "$devices")
+[ -n "$SIM" ] && hooks="$(hook_simproc),$hooks"
+oci_bundle "$work/bundle" "$hooks" /bin/sh -c "$inside"
+echo "== runc run (prestart hook: nvidia-container-cli configure --device=$devices --compute --utility)"
+start=$(date +%s%N)
+oci_run "$work/bundle" nvcr-run
+end=$(date +%s%N)
+echo "== container exited 0 after $(((end - start) / 1000000)) ms; its ld.so.cache:"
+ldconfig -p -C "$work/bundle/rootfs/etc/ld.so.cache" | grep -E 'libcuda|libnvidia-ml'
