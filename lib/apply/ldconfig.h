@@ -33,6 +33,12 @@ struct ldconfig_exec {
  * not writable by group or others (-EPERM otherwise). A container path with
  * allow_container false is -EPERM ("refusing to run the container's ldconfig …").
  * A missing host binary is -ENOENT.
+ *
+ * Additions: "@/sbin/ldconfig" is taken as "@/sbin/ldconfig.real" when that
+ * exists (Ubuntu's /sbin/ldconfig is a shell wrapper, which cannot run from a
+ * memfd), as NVIDIA's toolkit normalises it; a host binary that is not ELF is
+ * -ENOEXEC; a path that is not absolute is -EINVAL. ret is always
+ * initialised, so ldconfig_exec_clear() is safe after a failure.
  */
 int ldconfig_prepare(const char *spec, bool allow_container, struct ldconfig_exec *ret,
                      struct nvcr_err *err);
@@ -46,8 +52,18 @@ void ldconfig_exec_clear(struct ldconfig_exec *e);
  * as in the reference. A non-zero exit is -EIO with
  * "process <path> failed with error code: N"; killed by a signal or past its
  * 10 s CPU limit likewise, naming the signal.
+ *
+ * Additions: each DIR must be absolute (-EINVAL; "-x" would be an option to
+ * ldconfig), at most LDCONFIG_MAX_DIRS of them; the sandbox failing to set
+ * up is its own error, nothing ran then; past the 30 s wall-clock limit the
+ * process is killed and the result is -ETIMEDOUT.
  */
 int ldconfig_run(const struct ldconfig_exec *e, const char *rootfs, const char *const *dirs,
                  size_t ndirs, uid_t uid, gid_t gid, bool no_pivot, struct nvcr_err *err);
+
+#define LDCONFIG_MAX_DIRS 64
+
+/* The seccomp allow-list ldconfig runs under (NULL-terminated syscall names). */
+extern const char *const ldconfig_syscalls[];
 
 #endif
