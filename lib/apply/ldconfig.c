@@ -69,6 +69,8 @@ int ldconfig_prepare(const char *spec, bool allow_container, struct ldconfig_exe
         ret->memfd = -1;
         ret->path = NULL;
         ret->from_host = false;
+        ret->join_ns = false;
+        ret->ns_pidfd = -1;
         if (spec == NULL) {
                 p = host_file_exists(HOST_LDCONFIG_REAL) ? HOST_LDCONFIG_REAL : HOST_LDCONFIG;
         } else if (spec[0] == '@') {
@@ -116,6 +118,8 @@ void ldconfig_exec_clear(struct ldconfig_exec *e)
         e->memfd = -1;
         e->path = NULL;
         e->from_host = false;
+        e->join_ns = false;
+        e->ns_pidfd = -1;
 }
 
 int ldconfig_run(const struct ldconfig_exec *e, const char *rootfs, const char *const *dirs,
@@ -168,6 +172,8 @@ int ldconfig_run(const struct ldconfig_exec *e, const char *rootfs, const char *
          * /proc/1/root = the sandbox); image code gets none at all.
          */
         cfg.proc = e->from_host ? SANDBOX_PROC_FRESH : SANDBOX_PROC_EMPTY;
+        cfg.join_ns = e->join_ns;
+        cfg.ns_pidfd = e->ns_pidfd;
         r = sandbox_run(&cfg, &res, err);
         if (r < 0)
                 return r;

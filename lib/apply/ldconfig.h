@@ -24,6 +24,10 @@ struct ldconfig_exec {
         int memfd;        /* sealed copy of the host binary, -1 for a container ldconfig */
         char *path;       /* the configured path without "@" (for messages and argv[0]) */
         bool from_host;
+        /* Set by the caller before ldconfig_run: join the net/ipc/uts namespaces
+           of this pidfd's process (the container) instead of making new ones. */
+        bool join_ns;
+        int ns_pidfd;
 };
 
 /*

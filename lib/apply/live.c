@@ -435,6 +435,8 @@ static int apply_in_container(struct live *l)
         log_debug(l->ctx, "mounts and symlinks done");
         if (l->ld_ready) {
                 *l->phase = "ldcache";
+                l->ld.join_ns = l->pidfd >= 0;
+                l->ld.ns_pidfd = l->pidfd;
                 r = ldconfig_run(&l->ld, l->rootpath, (const char *const *)p->ldconfig_dirs,
                                  p->nldconfig_dirs, p->uid, p->gid,
                                  (p->flags & NVCR_REQ_NO_PIVOT) != 0, l->err);

@@ -86,6 +86,8 @@ struct sb_mount_attr {
 #define SB_MOUNT_ATTR_NODEV 0x00000004ULL
 
 #define CLONE_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS)
+#define CLONE_FLAGS_JOINING (CLONE_NEWNS | CLONE_NEWPID)
+#define JOINED_NS (CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS)
 #define MASK_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 #define SECUREBITS                                                                                 \
         (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED |                          \
@@ -329,6 +331,8 @@ static _Noreturn void child_main(struct child_ctx *c)
 
         /* Dies with us: an orphan would have nobody to bound its wall time. */
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (cfg->join_ns && setns(cfg->ns_pidfd, JOINED_NS) < 0)
+                child_fail(c, "joining the container's net, ipc and uts namespaces", NULL);
         child_fds(c);
         child_signals(c);
         child_enter_rootfs(c);
@@ -639,16 +643,16 @@ static int wait_child(struct waiter *w, unsigned timeout_ms, const char *display
         }
 }
 
-static pid_t clone_child(void)
+static pid_t clone_child(long flags)
 {
         /*
          * fork() semantics (no CLONE_VM, no new stack) plus the new
          * namespaces; the argument order of the raw call differs on s390.
          */
 #if defined(__s390__) || defined(__CRIS__)
-        return (pid_t)syscall(SYS_clone, 0L, (long)(CLONE_FLAGS | SIGCHLD), 0L, 0L, 0L);
+        return (pid_t)syscall(SYS_clone, 0L, flags | SIGCHLD, 0L, 0L, 0L);
 #else
-        return (pid_t)syscall(SYS_clone, (long)(CLONE_FLAGS | SIGCHLD), 0L, 0L, 0L, 0L);
+        return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0L, 0L, 0L, 0L);
 #endif
 }
 
@@ -739,7 +743,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_result *result,
 
         (void)sigfillset(&all);
         (void)pthread_sigmask(SIG_SETMASK, &all, &old_mask);
-        pid = clone_child();
+        pid = clone_child(cfg->join_ns ? CLONE_FLAGS_JOINING : CLONE_FLAGS);
         if (pid == 0)
                 child_main(&c);
         r = pid < 0 ? errno : 0;

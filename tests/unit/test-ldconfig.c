@@ -38,6 +38,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -824,6 +825,75 @@ static void test_host_probe_no_pivot(void **state)
         run_host_probe(*state, 0, 0, true);
 }
 
+/*
+ * Joining the container's net, ipc and uts namespaces (what a container start
+ * does) instead of fresh ones: the probe sees exactly those, and still a
+ * fresh pid and mount namespace of its own.
+ */
+static void test_host_probe_join_ns(void **state)
+{
+        static const char *const joined[] = {"net", "ipc", "uts"};
+        static const char *const fresh[] = {"pid", "mnt"};
+        const char *dirs[] = {LIBDIR};
+        struct fx *f = *state;
+        struct ldconfig_exec e = {.memfd = -1};
+        struct nvcr_err err = {0};
+        char spec[PATH_MAX + 1], path[64], want[128], ns[128], *out;
+        int sync[2], pidfd, status;
+        pid_t pid;
+        char c;
+
+        NEED_ROOT();
+        assert_int_equal(pipe(sync), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                /* The "container": its own net, ipc and uts namespaces. */
+                if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+                        _exit(1);
+                if (write(sync[1], "x", 1) != 1)
+                        _exit(1);
+                pause();
+                _exit(0);
+        }
+        (void)close(sync[1]);
+        assert_int_equal(read(sync[0], &c, 1), 1);
+        (void)close(sync[0]);
+        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        assert_true(pidfd >= 0);
+
+        pathf(spec, sizeof(spec), "@%s", g.probe);
+        assert_int_equal(ldconfig_prepare(spec, false, &e, &err), 0);
+        e.join_ns = true;
+        e.ns_pidfd = pidfd;
+        assert_int_equal(ldconfig_run(&e, f->rootfs, dirs, 1, 0, 0, false, &err), 0);
+        ldconfig_exec_clear(&e);
+        out = read_in(f, "out/result");
+        assert_non_null(out);
+        for (size_t i = 0; i < ARRAY_SIZE(joined); i++) {
+                ssize_t n;
+
+                pathf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, joined[i]);
+                n = readlink(path, want, sizeof(want) - 1);
+                assert_true(n > 0);
+                want[n] = '\0';
+                pathf(path, sizeof(path), "ns_%s", joined[i]);
+                assert_kv(out, path, want);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(fresh); i++) {
+                pathf(path, sizeof(path), "ns_%s", fresh[i]);
+                own_ns(fresh[i], ns, sizeof(ns));
+                assert_non_null(kv(out, path));
+                assert_string_not_equal(kv(out, path), ns);
+        }
+        assert_kv(out, "pid", "1");
+        assert_kv(out, "socket_inet", "E1");
+        free(out);
+        (void)kill(pid, SIGKILL);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        (void)close(pidfd);
+}
+
 /* ------------------------------------------------------------ (b) the image's own */
 
 static void test_container_probe(void **state)
@@ -1227,6 +1297,7 @@ int main(void)
                 T(test_host_probe_root, fx_hostile),
                 T(test_host_probe_user, fx_hostile),
                 T(test_host_probe_no_pivot, fx_hostile),
+                T(test_host_probe_join_ns, fx_hostile),
                 T(test_container_probe, fx_hostile),
                 T(test_container_missing, fx_hostile),
                 T(test_symlinks_to_host, fx_hostile),
