@@ -69,6 +69,19 @@ if ((p + f == 0)); then
         failures+=("bats: no test ran")
 fi
 
+echo "== bats: malicious-image tests (tests/security)"
+bats --tap tests/security >build/bats-security.tap 2>&1
+cat build/bats-security.tap
+p=$(grep -c '^ok ' build/bats-security.tap) || p=0
+f=$(grep -c '^not ok ' build/bats-security.tap) || f=0
+passed=$((passed + p))
+failed=$((failed + f))
+((f == 0)) || failures+=("bats security: $f failed")
+if ((p + f == 0)); then
+        failed=$((failed + 1))
+        failures+=("bats security: no test ran")
+fi
+
 for m in "${failures[@]}"; do echo "FAILED: $m"; done
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -172,6 +172,11 @@ int ldconfig_run(const struct ldconfig_exec *e, const char *rootfs, const char *
          * /proc/1/root = the sandbox); image code gets none at all.
          */
         cfg.proc = e->from_host ? SANDBOX_PROC_FRESH : SANDBOX_PROC_EMPTY;
+        /*
+         * ldconfig takes milliseconds; an image can still make it block (a
+         * symlink to a FIFO in a library directory): 10 s, then it is killed.
+         */
+        cfg.timeout_ms = 10000;
         cfg.join_ns = e->join_ns;
         cfg.ns_pidfd = e->ns_pidfd;
         r = sandbox_run(&cfg, &res, err);

@@ -258,6 +258,14 @@ static void child_mask(const struct child_ctx *c, const char *dir, bool fresh_pr
                 r = mount("proc", ".", "proc", MASK_FLAGS, "subset=pid");
                 if (r < 0 && errno == EINVAL)
                         r = mount("proc", ".", "proc", MASK_FLAGS, NULL);
+                /*
+                 * In a user namespace (LXC's hook) the kernel allows a new
+                 * procfs only while a fully visible one is mounted, and the
+                 * old root is gone: the stricter empty tmpfs then (ldconfig
+                 * needs no procfs).
+                 */
+                if (r < 0 && errno == EPERM)
+                        r = mount("tmpfs", ".", "tmpfs", MASK_FLAGS, "mode=0555");
         } else {
                 r = mount("tmpfs", ".", "tmpfs", MASK_FLAGS, "mode=0555");
         }
@@ -267,6 +275,24 @@ static void child_mask(const struct child_ctx *c, const char *dir, bool fresh_pr
         (void)close(fd);
         if (chdir("/") < 0)
                 child_fail(c, "chdir to /", NULL);
+}
+
+/*
+ * In a user namespace whose setgroups is "deny" (unshare -r, some LXC setups)
+ * the group list cannot change. That is acceptable only when it holds
+ * nothing beyond the gid we switch to and the overflow gid of unmapped groups.
+ */
+static bool groups_harmless(gid_t gid)
+{
+        gid_t groups[32];
+        long n = syscall(SYS_getgroups, (long)ARRAY_SIZE(groups), groups);
+
+        if (n < 0)
+                return false;
+        for (long i = 0; i < n; i++)
+                if (groups[i] != gid && groups[i] != 65534)
+                        return false;
+        return true;
 }
 
 static void child_drop_privileges(const struct child_ctx *c)
@@ -285,7 +311,7 @@ static void child_drop_privileges(const struct child_ctx *c)
         if (prctl(PR_SET_SECUREBITS, SECUREBITS, 0, 0, 0) < 0)
                 child_fail(c, "setting securebits", NULL);
         /* Raw system calls: glibc's wrappers would signal threads that a clone does not have. */
-        if (syscall(SYS_setgroups, 0, NULL) < 0)
+        if (syscall(SYS_setgroups, 0, NULL) < 0 && !(errno == EPERM && groups_harmless(cfg->gid)))
                 child_fail(c, "dropping supplementary groups", NULL);
         if (syscall(SYS_setresgid, cfg->gid, cfg->gid, cfg->gid) < 0)
                 child_fail(c, "setting the gid", NULL);

@@ -213,9 +213,14 @@ int in_root_symlink(int dirfd, const char *name, const char *target, uid_t uid, 
                 if (S_ISDIR(st.st_mode))
                         return nvcr_err_set(err, EISDIR, "cannot create symlink %s: is a directory",
                                             name);
-                if (!S_ISLNK(st.st_mode))
+                /*
+                 * A regular file is the image's own library: left alone. A
+                 * FIFO, socket or device at a library's name is no library
+                 * (and a FIFO would block ldconfig): replaced, never opened.
+                 */
+                if (S_ISREG(st.st_mode))
                         return 1;
-                n = readlinkat(dirfd, name, cur, sizeof(cur) - 1);
+                n = S_ISLNK(st.st_mode) ? readlinkat(dirfd, name, cur, sizeof(cur) - 1) : -1;
                 if (n >= 0 && (size_t)n == strlen(target) && memcmp(cur, target, (size_t)n) == 0)
                         return 0;
         } else if (errno != ENOENT) {

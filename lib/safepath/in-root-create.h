@@ -37,7 +37,8 @@ int in_root_mount_target(int dirfd, const char *name, bool want_dir, uid_t uid, 
 /*
  * Makes `name` in dirfd a symlink to `target`: created under a temporary
  * name and renamed over the old one, so a reader never sees it missing. An
- * existing symlink is replaced; an existing regular file is left alone
+ * existing symlink, FIFO, socket or device node is replaced; an existing
+ * regular file is left alone
  * (returns 1: the image ships its own); a directory is -EISDIR.
  */
 int in_root_symlink(int dirfd, const char *name, const char *target, uid_t uid, gid_t gid,
