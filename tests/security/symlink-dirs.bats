@@ -24,47 +24,6 @@ teardown() {
         teardown_containers
 }
 
-# symlink_case DIR KIND FILE [configure option…]: plant DIR -> C in a fresh
-# rootfs of KIND (debian|rpm) in each of the four ways. FILE is a name that
-# must land in the rootfs's copy of C in the "inside" variant ("" = none to
-# check); "?FILE": there, a clean refusal is acceptable too.
-symlink_case() {
-        local dir=$1 kind=$2 file=$3 variant target root n=0
-        shift 3
-        for variant in absolute relative procself inside; do
-                n=$((n + 1))
-                root=$T/$variant/rootfs
-                mkdir -p "$T/$variant"
-                mk_rootfs "$root" "$kind"
-                rm -rf "${root:?}$dir"
-                mkdir -p "$(dirname "$root$dir")"
-                case $variant in
-                absolute | inside) target=$A0_C ;;
-                relative) target=../../../../../../../../../..$A0_C ;;
-                procself) target=/proc/self/root$A0_C ;;
-                esac
-                ln -s "$target" "$root$dir"
-                [ "$variant" != inside ] || mkdir -p "$root$A0_C"
-                configure_once "$root" "$@"
-                echo "== $dir -> $target ($variant): status $status"
-                printf '%s\n' "$output" | sed '/^nvidia-container-cli: warning: /d'
-                assert_clean_outcome "$root"
-                # The image's symlink is still a symlink to the same place.
-                [ "$(readlink "$root$dir")" = "$target" ]
-                if [ "$variant" = inside ] && { [ "$status" -eq 0 ] || [[ $file != "?"* ]]; }; then
-                        # Resolved inside the rootfs: it works, and lands there.
-                        [ "$status" -eq 0 ]
-                        file=${file#"?"}
-                        if [ -n "$file" ]; then
-                                ls -la "$root$A0_C"
-                                [ -e "$root$A0_C/$file" ] || [ -L "$root$A0_C/$file" ]
-                        fi
-                fi
-                a0_check
-        done
-        [ "$n" -eq 4 ]
-}
-
 @test "symlinked /usr/lib/x86_64-linux-gnu (Debian rootfs) -> C" {
         symlink_case /usr/lib/x86_64-linux-gnu debian "libcuda.so.$DRV" "${SEC_ARGS[@]}"
 }
