@@ -27,6 +27,9 @@ int cli_log_open(const char *path);
 void cli_log(void *userdata, enum nvcr_log_level level, const char *file, int line,
              const char *msg);
 
+/* Repeated options are comma-joined, as the reference does. -1 on ENOMEM. */
+int cli_join(char **dst, const char *arg);
+
 int cli_info(struct cli *cli);
 int cli_list(struct cli *cli);
 int cli_configure(struct cli *cli);

@@ -78,21 +78,6 @@ static void print_help(void)
                PROG);
 }
 
-static int join(char **dst, const char *arg)
-{
-        char *n;
-
-        if (*dst == NULL)
-                n = strdup(arg);
-        else if (asprintf(&n, "%s,%s", *dst, arg) < 0)
-                n = NULL;
-        if (n == NULL)
-                return -1;
-        free(*dst);
-        *dst = n;
-        return 0;
-}
-
 static int parse_pid(const char *arg, pid_t *ret)
 {
         char *end;
@@ -129,7 +114,7 @@ static int parse_option(struct configure_opts *o, int c, const char *arg)
                 if (parse_pid(arg, &req->pid) < 0)
                         return cli_usage_error("configure", "invalid pid: %s", arg);
                 return 0;
-        case 'd': return join(&o->devices, arg) < 0 ? cli_usage_error("configure", "oom") : 0;
+        case 'd': return cli_join(&o->devices, arg) < 0 ? cli_usage_error("configure", "oom") : 0;
         case 'r':
                 if (o->nrequires == MAX_REQUIRES)
                         return cli_usage_error("configure", "too many requirements");
@@ -145,7 +130,7 @@ static int parse_option(struct configure_opts *o, int c, const char *arg)
         case OPT_COMPAT32: req->caps |= NVCR_CAP_COMPAT32; return 0;
         case OPT_MIG_CONFIG: req->mig_config = arg; return 0;
         case OPT_MIG_MONITOR: req->mig_monitor = arg; return 0;
-        case OPT_IMEX: return join(&o->imex, arg) < 0 ? cli_usage_error("configure", "oom") : 0;
+        case OPT_IMEX: return cli_join(&o->imex, arg) < 0 ? cli_usage_error("configure", "oom") : 0;
         case OPT_NO_CGROUPS: req->flags |= NVCR_REQ_NO_CGROUPS; return 0;
         case OPT_NO_DEVBIND: req->flags |= NVCR_REQ_NO_DEVBIND; return 0;
         case OPT_NO_PERSISTENCED: req->flags |= NVCR_REQ_NO_PERSISTENCED; return 0;

@@ -34,22 +34,6 @@ enum {
         OPT_NO_FABRICMANAGER,
 };
 
-/* Repeated options are comma-joined, as the reference does. */
-static int join(char **dst, const char *arg)
-{
-        char *n;
-
-        if (*dst == NULL)
-                n = strdup(arg);
-        else if (asprintf(&n, "%s,%s", *dst, arg) < 0)
-                n = NULL;
-        if (n == NULL)
-                return -1;
-        free(*dst);
-        *dst = n;
-        return 0;
-}
-
 static int parse_list_args(struct cli *cli, struct list_opts *o)
 {
         static const struct option opts[] = {
@@ -73,15 +57,15 @@ static int parse_list_args(struct cli *cli, struct list_opts *o)
                 selecting += c != OPT_IMEX && c != OPT_NO_PERSISTENCED &&
                              c != OPT_NO_FABRICMANAGER;
                 switch (c) {
-                case 'd': r = join(&o->devices, optarg); break;
+                case 'd': r = cli_join(&o->devices, optarg); break;
                 case 'l': o->libs = true; break;
                 case 'b': o->bins = true; break;
                 case 'i': o->ipcs = true; break;
                 case 'f': o->firmwares = true; break;
                 case OPT_COMPAT32: o->compat32 = true; break;
-                case OPT_MIG_CONFIG: r = join(&o->mig_config, optarg); break;
-                case OPT_MIG_MONITOR: r = join(&o->mig_monitor, optarg); break;
-                case OPT_IMEX: r = join(&o->imex, optarg); break;
+                case OPT_MIG_CONFIG: r = cli_join(&o->mig_config, optarg); break;
+                case OPT_MIG_MONITOR: r = cli_join(&o->mig_monitor, optarg); break;
+                case OPT_IMEX: r = cli_join(&o->imex, optarg); break;
                 case OPT_NO_PERSISTENCED: o->no_persistenced = true; break;
                 case OPT_NO_FABRICMANAGER: o->no_fabricmanager = true; break;
                 default:
@@ -95,8 +79,8 @@ static int parse_list_args(struct cli *cli, struct list_opts *o)
                 return cli_usage_error("list", "unexpected argument: %s", cli->argv[optind]);
         /* Nothing chosen: everything, as `--device=all --compat32 -l -b -i -f`. */
         if (selecting == 0) {
-                r = join(&o->devices, "all") | join(&o->mig_config, "all") |
-                    join(&o->mig_monitor, "all");
+                r = cli_join(&o->devices, "all") | cli_join(&o->mig_config, "all") |
+                    cli_join(&o->mig_monitor, "all");
                 o->compat32 = o->libs = o->bins = o->ipcs = o->firmwares = true;
         }
         return r == 0 ? 0 : cli_usage_error("list", "out of memory");

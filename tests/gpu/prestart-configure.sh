@@ -14,21 +14,8 @@ set -eu
 cli=$1
 devices=$2
 shift 2
-# The state is one line of JSON; read and cut with builtins only (no fork:
-# the hook's own cost is part of what bench/configure.sh measures).
-IFS= read -r state || [ -n "$state" ]
-pid=${state#*\"pid\":}
-pid=${pid#"${pid%%[! ]*}"}
-pid=${pid%%[!0-9]*}
-bundle=${state#*\"bundle\":}
-bundle=${bundle#"${bundle%%[! ]*}"}
-bundle=${bundle#\"}
-bundle=${bundle%%\"*}
-case $state in *'"pid":'*'"bundle":'* | *'"bundle":'*'"pid":'*) ;; *) pid= ;; esac
-if [ -z "$pid" ] || [ -z "$bundle" ]; then
-        echo "prestart-configure: no pid or bundle in the state: $state" >&2
-        exit 1
-fi
+. "${0%/*}/oci-state.sh"
+oci_read_state prestart-configure
 # Ubuntu's /sbin/ldconfig is a wrapper script; the binary is ldconfig.real.
 ldconfig=@/sbin/ldconfig
 [ -x /sbin/ldconfig.real ] && ldconfig=@/sbin/ldconfig.real
