@@ -22,6 +22,7 @@
 #include "apply/memfd-exec.h"
 #include "core/err.h"
 #include "core/macro.h"
+#include "driver/elf.h"
 
 /* Newer than the kernel headers this may be built with (Linux 6.3). */
 #ifndef MFD_EXEC
@@ -78,6 +79,30 @@ static int check_host_binary(int fd, const char *path, const struct stat *st, st
                                             ? " (a script: configure the binary it wraps, "
                                               "e.g. @/sbin/ldconfig.real)"
                                             : "");
+        return 0;
+}
+
+/*
+ * It runs after pivot_root into the container: a dynamically linked binary
+ * would take its loader and libraries from the image. The checked copy is
+ * what is examined (glibc's ldconfig is always static).
+ */
+static int refuse_dynamic(int mfd, const char *path, struct nvcr_err *err)
+{
+        struct elf_info info = {0};
+        struct nvcr_err e2 = {0};
+        bool dynamic;
+
+        if (elf_read_fd(mfd, &info, &e2) < 0)
+                return nvcr_err_set(err, ENOEXEC, "refusing to run host binary %s: %s", path,
+                                    e2.msg);
+        dynamic = info.has_interp;
+        elf_info_clear(&info);
+        if (dynamic)
+                return nvcr_err_set(err, EPERM,
+                                    "refusing to run host binary %s: dynamically linked (its "
+                                    "loader and libraries would come from the container image)",
+                                    path);
         return 0;
 }
 
@@ -202,6 +227,9 @@ int memfd_exec_open(const char *path, const char *name, struct nvcr_err *err)
          */
         if (fchmod(mfd, 0555) < 0)
                 return nvcr_err_setsys(err, errno, "chmod of the memfd copy of %s", path);
+        r = refuse_dynamic(mfd, path, err);
+        if (r < 0)
+                return r;
         r = seal(mfd, path, err);
         if (r < 0)
                 return r;

@@ -128,6 +128,15 @@ static bool find_dynamic(const struct elf_image *img, const struct phdrs *ph, st
         return false;
 }
 
+/* A PT_INTERP segment: the file is run through a dynamic loader. */
+static bool has_interp(const struct elf_image *img, const struct phdrs *ph)
+{
+        for (uint64_t i = 0; i < ph->num; i++)
+                if (FIELD(img, phdr_at(ph, i), Phdr, p_type) == PT_INTERP)
+                        return true;
+        return false;
+}
+
 /* What the dynamic section says about the string table and the soname. */
 struct dyn_info {
         uint64_t strtab, strsz, soname;
@@ -281,6 +290,7 @@ int elf_parse(const void *buf, size_t len, struct elf_info *ret, struct nvcr_err
                 .machine = (uint16_t)FIELD(&img, 0, Ehdr, e_machine),
                 .type = (uint16_t)FIELD(&img, 0, Ehdr, e_type),
                 .soname = soname,
+                .has_interp = has_interp(&img, &ph),
         };
         return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef NVCR_DRIVER_ELF_H
 #define NVCR_DRIVER_ELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct elf_info {
         uint16_t machine; /* e_machine, e.g. EM_X86_64 */
         uint16_t type;    /* e_type, ET_DYN for libraries */
         char *soname;     /* DT_SONAME, NULL when the file has none (or an empty one) */
+        bool has_interp;  /* a PT_INTERP segment: run through a dynamic loader */
 };
 
 /*

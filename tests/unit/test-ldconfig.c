@@ -514,6 +514,8 @@ static void test_prepare_errors(void **state)
         expect_prepare_error("", true, EINVAL, "not absolute");
         expect_prepare_error("/sbin/ldconfig", false, EPERM, "refusing");
         expect_prepare_error("@/tmp", false, EPERM, "not a regular file");
+        /* A dynamically linked host binary would load the image's ld.so. */
+        expect_prepare_error("@/bin/true", false, EPERM, "dynamically linked");
 
         pathf(p, sizeof(p), "%s/world-writable", dir);
         copy_file(g.probe, p, 0757);
