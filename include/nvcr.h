@@ -236,6 +236,9 @@ NVCR_PUBLIC int nvcr_require_check(const struct nvcr_inventory *inv,
                                    const struct nvcr_selection *sel, const char *const *exprs,
                                    size_t nexprs, struct nvcr_err *err);
 
+/* True when the expressions need what only NVML knows (cuda, arch, brand). */
+NVCR_PUBLIC bool nvcr_requires_need_nvml(const char *const *exprs, size_t nexprs);
+
 /* --------------------------------------------------------------- configure */
 
 /* What to do with /usr/local/cuda/compat in the image (CUDA forward compatibility). */

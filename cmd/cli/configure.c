@@ -218,15 +218,8 @@ static int parse_configure_args(struct cli *cli, struct configure_opts *o, bool 
 /* NVML is needed only for what procfs lacks: CUDA version, arch, brand, MIG UUIDs. */
 static bool needs_nvml(const struct configure_opts *o)
 {
-        static const char *const keys[] = {"cuda", "arch", "brand"};
-
-        if (o->devices && nvcr_devices_need_nvml(o->devices))
-                return true;
-        for (size_t i = 0; i < o->nrequires; i++)
-                for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-                        if (strcasestr(o->requires[i], keys[k]) != NULL)
-                                return true;
-        return false;
+        return (o->devices && nvcr_devices_need_nvml(o->devices)) ||
+               nvcr_requires_need_nvml((const char *const *)o->requires, o->nrequires);
 }
 
 static void print_plan_text(const char *json)

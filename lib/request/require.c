@@ -400,3 +400,14 @@ int nvcr_require_check(const struct nvcr_inventory *inv, const struct nvcr_selec
         }
         return 0;
 }
+
+bool nvcr_requires_need_nvml(const char *const *exprs, size_t nexprs)
+{
+        static const char *const keys[] = {"cuda", "arch", "brand"};
+
+        for (size_t i = 0; exprs != NULL && i < nexprs; i++)
+                for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+                        if (exprs[i] != NULL && strcasestr(exprs[i], keys[k]) != NULL)
+                                return true;
+        return false;
+}
