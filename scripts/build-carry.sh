@@ -35,7 +35,8 @@ fi
 # Only the CLI is carried (libnvcr.so, which links the same .a files into a
 # shared object, is not built here).
 rc=0
-ninja -C build-gpu cmd/cli/nvidia-container-cli >build-gpu/carry-build.log 2>&1 || rc=$?
+ninja -C build-gpu cmd/cli/nvidia-container-cli cmd/hook/nvidia-container-runtime-hook \
+        cmd/runtime/nvidia-container-runtime >build-gpu/carry-build.log 2>&1 || rc=$?
 grep -E '(warning|error):' build-gpu/carry-build.log || true
 if [ "$rc" != 0 ]; then
         tail -20 build-gpu/carry-build.log >&2
@@ -44,7 +45,8 @@ if [ "$rc" != 0 ]; then
 fi
 rm -rf "$C"
 mkdir -p "$C/lib"
-cp build-gpu/cmd/cli/nvidia-container-cli "$C/"
+cp build-gpu/cmd/cli/nvidia-container-cli build-gpu/cmd/hook/nvidia-container-runtime-hook \
+        build-gpu/cmd/runtime/nvidia-container-runtime "$C/"
 
 # only_glibc FILE: fails when FILE needs a shared library beyond glibc's.
 only_glibc() {
@@ -57,6 +59,8 @@ only_glibc() {
         fi
 }
 only_glibc "$C/nvidia-container-cli"
+only_glibc "$C/nvidia-container-runtime-hook"
+only_glibc "$C/nvidia-container-runtime"
 # Weak stand-ins (lib/apply/pending-stubs.c) in the static archive win over
 # the real definitions when their member is pulled in first: a CLI that still
 # says "not built yet" would waste a GPU run.

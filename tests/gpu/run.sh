@@ -29,9 +29,14 @@ bash tests/gpu/validate-configure.sh "$PWD/.carry" 2>&1 | tee "$out/validate-con
 echo "== bench/configure.sh"
 bash bench/configure.sh "$PWD/.carry" "$N" 2>&1 | tee "$out/bench-configure.log"
 ((PIPESTATUS[0] == 0)) || rc=1
+if [ -z "${SIM:-}" ]; then
+        echo "== tests/gpu/validate-runtime.sh"
+        bash tests/gpu/validate-runtime.sh "$PWD/.carry" "$N" 2>&1 | tee "$out/validate-runtime.log"
+        ((PIPESTATUS[0] == 0)) || rc=1
+fi
 echo "== summary"
-for f in validate-info validate-configure; do
-        [ -z "${SIM:-}" ] || [ "$f" != validate-info ] || continue
+for f in validate-info validate-configure validate-runtime; do
+        [ -z "${SIM:-}" ] || [ "$f" = validate-configure ] || continue
         echo "$f: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/$f.log")"
 done
 exit "$rc"

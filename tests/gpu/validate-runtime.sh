@@ -1,0 +1,117 @@
+#!/bin/bash
+# GPU validation of nvidia-container-runtime (the runc shim) and its hook on
+# the real GPU host: runc through our runtime with NVIDIA_VISIBLE_DEVICES=all
+# and the default capabilities runs nvidia-smi -L and the CUDA check;
+# NVIDIA_REQUIRE_CUDA=cuda>=99.0 is refused with the reference's message;
+# NVIDIA_VISIBLE_DEVICES=void gets no GPU. Then the start-time benchmark.
+# Usage: tests/gpu/validate-runtime.sh [CARRY_DIR] [N]
+set -uo pipefail
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+CARRY=$(readlink -f "${1:-$REPO/.carry}")
+N=${2:-21}
+SIM=
+. "$REPO/tests/gpu/oci-lib.sh"
+pass=0
+fail=0
+check() {
+        local d=$1
+        shift
+        if "$@"; then echo "ok - $d"; pass=$((pass + 1)); else echo "not ok - $d"; fail=$((fail + 1)); fi
+}
+has() { grep -qE -- "$2" <<<"$1"; }
+lacks() { ! grep -qE -- "$2" <<<"$1"; }
+
+echo "== machine"
+uname -r
+stat -fc 'cgroup fs: %T' /sys/fs/cgroup
+nvidia-smi -L
+oci_setup || exit 1
+RUNTIME=$CARRY/nvidia-container-runtime
+T=$(mktemp -d /tmp/nvcr-rt.XXXXXX)
+chmod 0755 "$T"
+trap 'oci_cleanup; rm -rf "$T"' EXIT
+cat >"$T/config.toml" <<EOT
+[nvidia-container-runtime]
+runtimes = ["$RUNC"]
+EOT
+chmod 0644 "$T/config.toml"
+# The hook is found on the runtime's PATH, as dockerd's environment would give it.
+export NVIDIA_CTK_CONFIG_FILE_PATH=$T/config.toml PATH=$CARRY:$PATH
+
+# bundle NAME ENV… : a bundle whose container reports what it sees.
+bundle() {
+        local b=$T/$1
+        shift
+        oci_bundle "$b" "" /bin/sh -c 'ls /dev | grep nvidia; echo "--- nvidia-smi -L"; nvidia-smi -L; echo "nvidia-smi rc=$?"; echo "--- cuda-check"; /usr/local/bin/cuda-check; echo "cuda-check rc=$?"'
+        python3 - "$b/config.json" "$@" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["env"] += sys.argv[2:]
+json.dump(c, open(p, "w"), indent=1)
+PY
+}
+rt_run() { "$RUNTIME" --root "$RUNC_STATE" run -b "$T/$1" "nvcr-rt-$1" </dev/null 2>&1; }
+
+echo "== runtime, NVIDIA_VISIBLE_DEVICES=all, default capabilities"
+bundle all NVIDIA_VISIBLE_DEVICES=all
+o=$(rt_run all)
+echo "$o" | sed 's/^/    | /'
+check "runc through nvidia-container-runtime exits 0" has "$o" 'cuda-check rc=0'
+check "nvidia-smi -L in the container lists the GPU" has "$o" '^GPU 0: .*\(UUID: GPU-'
+check "cuda-check in the container: 0 wrong" has "$o" ': 1048576 values, 0 wrong$'
+check "the runtime added exactly one hook" [ "$(grep -c nvidia-container-runtime-hook "$T/all/config.json")" = 1 ]
+
+echo "== runtime, NVIDIA_REQUIRE_CUDA=cuda>=99.0"
+bundle req NVIDIA_VISIBLE_DEVICES=all 'NVIDIA_REQUIRE_CUDA=cuda>=99.0'
+o=$(rt_run req)
+echo "$o" | sed 's/^/    | /'
+check "refused with the reference's message" has "$o" 'requirement error: unsatisfied condition: cuda>=99.0, please update your driver to a newer version, or use an earlier cuda container'
+check "the container did not run" lacks "$o" 'nvidia-smi rc='
+
+echo "== runtime, NVIDIA_VISIBLE_DEVICES=void"
+bundle void NVIDIA_VISIBLE_DEVICES=void
+sum=$(sha256sum <"$T/void/config.json")
+o=$(rt_run void)
+echo "$o" | sed 's/^/    | /'
+check "no GPU node in the container" lacks "$o" '^nvidia[0-9]'
+check "no driver in the container (nvidia-smi missing)" lacks "$o" '^GPU 0'
+check "config.json untouched (byte for byte)" [ "$(sha256sum <"$T/void/config.json")" = "$sum" ]
+echo "$pass passed, $fail failed"
+
+echo "== start time: runc run /bin/true, $N runs each, interleaved (ms)"
+for v in plain shim gpu; do
+        oci_bundle "$T/bench-$v" "" /bin/true
+done
+python3 - "$T/bench-gpu/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["env"] += ["NVIDIA_VISIBLE_DEVICES=all"]
+json.dump(c, open(p, "w"), indent=1)
+PY
+cp "$T/bench-gpu/config.json" "$T/gpu.json"
+declare -A times
+run_one() {
+        local v=$1 t0 t1
+        [ "$v" = gpu ] && cp "$T/gpu.json" "$T/bench-gpu/config.json"
+        t0=$(date +%s%N)
+        case $v in
+        plain) oci_runc run -b "$T/bench-plain" b-$v >/dev/null 2>&1 ;;
+        shim) "$RUNTIME" --root "$RUNC_STATE" run -b "$T/bench-shim" b-$v >/dev/null 2>&1 ;;
+        gpu) "$RUNTIME" --root "$RUNC_STATE" run -b "$T/bench-gpu" b-$v >/dev/null 2>&1 ;;
+        esac
+        t1=$(date +%s%N)
+        times[$v]+="$(((t1 - t0) / 1000)) "
+}
+for v in plain shim gpu; do run_one $v; times[$v]=; done
+for i in $(seq 1 "$N"); do
+        for v in plain shim gpu; do run_one $v; done
+done
+med() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'; }
+printf '%-52s %8s\n' "runc, no GPU" "$(med "${times[plain]}")"
+printf '%-52s %8s\n' "nvidia-container-runtime, no GPU requested (shim)" "$(med "${times[shim]}")"
+printf '%-52s %8s\n' "nvidia-container-runtime, NVIDIA_VISIBLE_DEVICES=all" "$(med "${times[gpu]}")"
+awk -v a="$(med "${times[plain]}")" -v b="$(med "${times[shim]}")" -v c="$(med "${times[gpu]}")" \
+        'BEGIN { printf "shim - runc: %.1f ms; GPU container - runc: %.1f ms\n", b - a, c - a }'
+((fail == 0))
