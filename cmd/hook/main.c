@@ -83,6 +83,12 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "prestart") != 0)
                 return 0;
 
+        /* A missing default file means the defaults; a named one must be there. */
+        if (config_path != NULL && access(config_path, F_OK) < 0) {
+                fprintf(stderr, "%s: config error: couldn't open required configuration file %s\n",
+                        HOOK, config_path);
+                return 1;
+        }
         if (config_load(config_path ? config_path : config_default_path(), &cfg, &err) < 0) {
                 fprintf(stderr, "%s: config error: %s\n", HOOK, err.msg);
                 return 1;
