@@ -1,10 +1,12 @@
 #!/bin/bash
-# The main job: build, then run a GPU container through the real runc with
-# `nvidia-container-cli configure` as its prestart hook. On a host with the
-# NVIDIA kernel module loaded it uses the real driver (nvidia-smi -L runs in
-# the container); elsewhere the simulated GPU host of tests/fixtures, with the
-# configure options pointed at it (nothing on this machine is changed: the
-# container's mounts live and die in its own mount namespace).
+# The main job: build, then run a GPU container through our
+# nvidia-container-runtime and the real runc, as `docker run --runtime=nvidia
+# -e NVIDIA_VISIBLE_DEVICES=…` would: the runtime adds our prestart hook, the
+# hook gives the container its GPUs. On a host with the NVIDIA kernel module
+# loaded it uses the real driver (nvidia-smi -L runs in the container);
+# elsewhere the simulated GPU host of tests/fixtures, laid over the real paths
+# in a private mount namespace by simhost-enter (nothing on this machine is
+# changed: the container's mounts live and die in its own mount namespace).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 REPO=$PWD
@@ -48,13 +50,27 @@ export CARRY REPO SIM
 . tests/gpu/oci-lib.sh
 oci_setup
 RUNC_STATE=$work/runc
-mkdir -p "$RUNC_STATE"
-hooks=$(hook_configure "$devices")
-[ -n "$SIM" ] && hooks="$(hook_simproc),$hooks"
+mkdir -p "$RUNC_STATE" "$work/bin"
+# Where an engine would find the hook: on the runtime's PATH.
+ln -s "$REPO/build/cmd/hook/nvidia-container-runtime-hook" "$work/bin/"
+kmods=true
+[ -n "$SIM" ] && kmods=false
+printf '[nvidia-container-cli]\nload-kmods = %s\n[nvidia-container-runtime]\nruntimes = ["%s"]\n' \
+        "$kmods" "$(command -v runc)" >"$work/config.toml"
+chmod 0644 "$work/config.toml"
+hooks=
+[ -n "$SIM" ] && hooks=$(hook_simproc)
 oci_bundle "$work/bundle" "$hooks" /bin/sh -c "$inside"
-echo "== runc run (prestart hook: nvidia-container-cli configure --device=$devices --compute --utility)"
+jq --arg d "$devices" '.process.env += ["NVIDIA_VISIBLE_DEVICES=" + $d]' "$work/bundle/config.json" \
+        >"$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
+run=(env PATH="$work/bin:$PATH" NVIDIA_CTK_CONFIG_FILE_PATH="$work/config.toml"
+        "$REPO/build/cmd/runtime/nvidia-container-runtime" --root "$RUNC_STATE" run -b "$work/bundle" nvcr-run)
+[ -n "$SIM" ] && run=(tests/fixtures/simhost-enter "$SIM" -- "${run[@]}")
+echo "== nvidia-container-runtime run (runc; the container's env: NVIDIA_VISIBLE_DEVICES=$devices)"
 start=$(date +%s%N)
-oci_run "$work/bundle" nvcr-run
+"${run[@]}" </dev/null
 end=$(date +%s%N)
-echo "== container exited 0 after $(((end - start) / 1000000)) ms; its ld.so.cache:"
+echo "== container exited 0 after $(((end - start) / 1000000)) ms; the runtime added to config.json:"
+jq -c '.hooks.prestart[-1]' "$work/bundle/config.json"
+echo "== its ld.so.cache:"
 ldconfig -p -C "$work/bundle/rootfs/etc/ld.so.cache" | grep -E 'libcuda|libnvidia-ml'

@@ -20,7 +20,6 @@
 #include "core/macro.h"
 #include "driver/procfs.h"
 
-#define NVIDIA_MAJOR_DEFAULT 195
 
 /* In a user namespace nothing here can work (no CAP_SYS_MODULE, no mknod). */
 static bool in_user_namespace(void)
@@ -141,8 +140,13 @@ void nvcr_load_kmods(struct nvcr_ctx *ctx)
                 return;
         }
         (void)procfs_read_majors(procfd, &majors, NULL);
-        if (majors.nvidia == 0)
-                majors.nvidia = NVIDIA_MAJOR_DEFAULT;
+        /* No driver loaded: nodes made now would point at nothing (and litter /dev). */
+        if (majors.nvidia == 0) {
+                log_warn(ctx, "no nvidia device major in %s/devices (driver not loaded): "
+                              "no device nodes created",
+                         nvcr_ctx_get(ctx, NVCR_SET_PROC));
+                return;
+        }
         make_node(ctx, devfd, "nvidiactl", majors.nvidia, 255);
         make_gpu_nodes(ctx, procfd, devfd, majors.nvidia);
         if (majors.uvm != 0) {
