@@ -31,8 +31,10 @@ bash bench/configure.sh "$PWD/.carry" "$N" 2>&1 | tee "$out/bench-configure.log"
 ((PIPESTATUS[0] == 0)) || rc=1
 if [ -z "${SIM:-}" ]; then
         echo "== tests/gpu/validate-runtime.sh"
-        bash tests/gpu/validate-runtime.sh "$PWD/.carry" "$N" 2>&1 | tee "$out/validate-runtime.log"
+        bash tests/gpu/validate-runtime.sh "$PWD/.carry" 2>&1 | tee "$out/validate-runtime.log"
         ((PIPESTATUS[0] == 0)) || rc=1
+        echo "== bench/runtime.sh"
+        bash bench/runtime.sh "$PWD/.carry" "$N" 2>&1 | tee "$out/bench-runtime.log"
 fi
 echo "== summary"
 for f in validate-info validate-configure validate-runtime; do
