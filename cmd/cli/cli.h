@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "config/config.h"
 #include "nvcr.h"
 
 #define PROG "nvidia-container-cli"
@@ -13,6 +14,7 @@ struct cli {
         bool load_kmods;
         bool no_pivot;
         bool no_create_imex_channels;
+        struct nvcr_config cfg; /* config.toml: defaults for what no option sets */
         int argc; /* the command's own arguments, argv[0] = command name */
         char **argv;
 };

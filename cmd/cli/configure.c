@@ -24,6 +24,7 @@ struct configure_opts {
         size_t nrequires;
         bool dry_run;
         bool json;
+        bool compat_mode_set; /* --cuda-compat-mode or --no-cntlibs given */
 };
 
 enum {
@@ -136,8 +137,12 @@ static int parse_option(struct configure_opts *o, int c, const char *arg)
         case OPT_NO_PERSISTENCED: req->flags |= NVCR_REQ_NO_PERSISTENCED; return 0;
         case OPT_NO_FABRICMANAGER: req->flags |= NVCR_REQ_NO_FABRICMANAGER; return 0;
         case OPT_NO_GSP_FIRMWARE: req->flags |= NVCR_REQ_NO_GSP_FIRMWARE; return 0;
-        case OPT_NO_CNTLIBS: req->compat_mode = NVCR_COMPAT_DISABLED; return 0;
+        case OPT_NO_CNTLIBS:
+                req->compat_mode = NVCR_COMPAT_DISABLED;
+                o->compat_mode_set = true;
+                return 0;
         case OPT_COMPAT_MODE:
+                o->compat_mode_set = true;
                 if (parse_compat_mode(arg, &req->compat_mode) < 0)
                         return cli_usage_error("configure", "invalid cuda-compat-mode: %s", arg);
                 return 0;
@@ -208,6 +213,24 @@ static int parse_configure_args(struct cli *cli, struct configure_opts *o, bool 
                                                             ? "too many arguments"
                                                             : "missing ROOTFS argument");
         o->req.rootfs = cli->argv[optind];
+        /* What the options left open, from config.toml. */
+        if (o->req.ldconfig == NULL && cli->cfg.cli.ldconfig && cli->cfg.cli.ldconfig[0])
+                o->req.ldconfig = cli->cfg.cli.ldconfig;
+        if (cli->cfg.features.allow_ldconfig_from_container)
+                o->req.flags |= NVCR_REQ_ALLOW_CONTAINER_LDCONFIG;
+        if (!o->compat_mode_set) {
+                switch (cli->cfg.runtime.legacy.cuda_compat_mode) {
+                case NVCR_CUDA_COMPAT_DISABLED: o->req.compat_mode = NVCR_COMPAT_DISABLED; break;
+                case NVCR_CUDA_COMPAT_MOUNT:
+                        o->req.compat_mode = cli->cfg.features.allow_cuda_compat_libs_from_container
+                                                     ? NVCR_COMPAT_MOUNT
+                                                     : NVCR_COMPAT_LDCONFIG;
+                        break;
+                case NVCR_CUDA_COMPAT_HOOK:
+                case NVCR_CUDA_COMPAT_LDCONFIG:
+                default: o->req.compat_mode = NVCR_COMPAT_LDCONFIG; break;
+                }
+        }
         o->req.devices = o->devices;
         o->req.imex_channels = o->imex;
         if (cli->no_pivot)

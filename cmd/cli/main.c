@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "apply/prestart.h"
 #include "cli.h"
 
 enum {
@@ -171,6 +172,16 @@ int main(int argc, char **argv)
         if (nvcr_ctx_new(&cli.ctx, &err) < 0)
                 return cli_fail("initialization", &err);
         nvcr_ctx_set_log(cli.ctx, cli_log, NULL);
+        /*
+         * config.toml's [nvidia-container-cli] root, ldcache and user are the
+         * defaults (a driver container's root, say); options override them.
+         */
+        if (config_load(config_default_path(), &cli.cfg, &err) < 0 ||
+            prestart_configure_ctx(cli.ctx, &cli.cfg, &err) < 0) {
+                nvcr_ctx_free(cli.ctx);
+                config_free(&cli.cfg);
+                return cli_fail("input", &err);
+        }
         r = parse_global(&cli, argc, argv, &done);
         if (r == 0 && !done) {
                 if (optind >= argc) {
@@ -184,5 +195,6 @@ int main(int argc, char **argv)
                 }
         }
         nvcr_ctx_free(cli.ctx);
+        config_free(&cli.cfg);
         return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -245,3 +245,21 @@ rollback_case() {
         [[ $output == *" $R/dev/nvidia3 ro,nosuid,noexec"* ]]
         a0_check
 }
+
+@test "config.toml: [nvidia-container-cli] root is the CLI's default driver root; --root overrides it; a broken file is an input error" {
+        make_sim cfgsim --gpus 1
+        printf '[nvidia-container-cli]\nroot = "/nonexistent-driver-root"\nload-kmods = false\n' >"$T/cfg.toml"
+        run "$CONTAINERS_LIB_DIR/engines/ns-enter.sh" "$SCRATCH/cfgsim" "$T/cfg.toml" -- "$CLI" --cache-dir= list -l
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [[ $output == *"/nonexistent-driver-root"* ]]
+        run "$CONTAINERS_LIB_DIR/engines/ns-enter.sh" "$SCRATCH/cfgsim" "$T/cfg.toml" -- "$CLI" --root=/ --cache-dir= list -l
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ $output == *libcuda.so.* ]]
+        printf '[nvidia-container-cli]\nroot = \n' >"$T/bad.toml"
+        run "$CONTAINERS_LIB_DIR/engines/ns-enter.sh" "$SCRATCH/cfgsim" "$T/bad.toml" -- "$CLI" --root=/ list -l
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [[ $output == *"input error: /etc/nvidia-container-runtime/config.toml:2"* ]]
+}
