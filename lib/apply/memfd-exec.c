@@ -24,6 +24,7 @@
 #include "apply/memfd-exec.h"
 #include "core/err.h"
 #include "core/macro.h"
+#include "core/userns.h"
 #include "driver/elf.h"
 
 /* Newer than the kernel headers this may be built with (Linux 6.3). */
@@ -43,36 +44,6 @@
  * followed on purpose (/sbin/ldconfig is a link on some distributions); the
  * file they lead to must pass the same checks.
  */
-/*
- * Inside a user namespace (LXC's unprivileged mount hook) the host's root is
- * not mapped: its files show the overflow uid. Such an owner is accepted
- * there - nobody inside the namespace can be that uid - while the mode checks
- * still apply.
- */
-static bool unmapped_root(uid_t uid)
-{
-        char buf[128] = "";
-        unsigned long a, b, n, overflow = 65534;
-        FILE *f;
-        bool init_ns = false;
-
-        f = fopen("/proc/self/uid_map", "re");
-        if (f != NULL) {
-                init_ns = fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
-                          n == 4294967295ul;
-                (void)fclose(f);
-        }
-        if (init_ns)
-                return false;
-        f = fopen("/proc/sys/kernel/overflowuid", "re");
-        if (f != NULL) {
-                if (fgets(buf, sizeof(buf), f) != NULL)
-                        overflow = strtoul(buf, NULL, 10);
-                (void)fclose(f);
-        }
-        return uid == (uid_t)overflow;
-}
-
 static int check_host_binary(int fd, const char *path, const struct stat *st, struct nvcr_err *err)
 {
         unsigned char magic[4];
@@ -82,7 +53,7 @@ static int check_host_binary(int fd, const char *path, const struct stat *st, st
                 return nvcr_err_set(err, EPERM,
                                     "refusing to run host binary %s: not a regular file", path);
         /* Anyone who can write it could make us run their code as root. */
-        if (st->st_uid != 0 && !unmapped_root(st->st_uid))
+        if (st->st_uid != 0 && !uid_is_unmapped_root(st->st_uid))
                 return nvcr_err_set(err, EPERM,
                                     "refusing to run host binary %s: owned by uid %u, not root",
                                     path, (unsigned)st->st_uid);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "core/userns.h"
 #include "config/toml.h"
 #include "core/err.h"
 #include "core/fileio.h"
@@ -384,7 +385,7 @@ int config_load(const char *path, struct nvcr_config *ret, struct nvcr_err *err)
         if (!S_ISREG(st.st_mode))
                 return nvcr_err_set(err, EPERM, "%s: not a regular file", path);
         if (geteuid() == 0) {
-                if (st.st_uid != 0)
+                if (st.st_uid != 0 && !uid_is_unmapped_root(st.st_uid))
                         return nvcr_err_set(err, EPERM, "%s: not owned by root (uid %u)", path,
                                             (unsigned)st.st_uid);
                 if (st.st_mode & (S_IWGRP | S_IWOTH))
