@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +45,39 @@ static bool module_loaded(struct nvcr_ctx *ctx, const char *module)
         return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * Whether modprobe could find the module at all: modules.dep of the running
+ * kernel names every installable module. A module that is not there (hosts
+ * without nvidia_modeset, say) would cost a fork and exec of modprobe at every
+ * container start for nothing. Unknown (no readable modules.dep): true.
+ */
+static bool module_available(const char *module)
+{
+        static char *dep;
+        static bool read_once;
+        char path[256], pat[2][64];
+        struct utsname u;
+
+        if (!read_once) {
+                read_once = true;
+                if (uname(&u) == 0) {
+                        (void)snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep",
+                                       u.release);
+                        if (read_file_at(AT_FDCWD, path, 16u << 20, &dep, NULL, NULL) < 0)
+                                dep = NULL;
+                }
+        }
+        if (dep == NULL)
+                return true;
+        /* Files are named with '-' or '_' ("nvidia-uvm.ko", "nvidia_uvm.ko.zst"). */
+        (void)snprintf(pat[0], sizeof(pat[0]), "/%s.ko", module);
+        (void)snprintf(pat[1], sizeof(pat[1]), "/%s.ko", module);
+        for (char *c = pat[1]; *c; c++)
+                if (*c == '_')
+                        *c = '-';
+        return strstr(dep, pat[0]) != NULL || strstr(dep, pat[1]) != NULL;
+}
+
 static int modprobe(struct nvcr_ctx *ctx, const char *module)
 {
         const char *bin = nvcr_ctx_get(ctx, NVCR_SET_MODPROBE);
@@ -54,6 +88,10 @@ static int modprobe(struct nvcr_ctx *ctx, const char *module)
 
         if (module_loaded(ctx, module))
                 return 0;
+        if (!module_available(module)) {
+                log_debug(ctx, "%s: not in the kernel's modules.dep, modprobe skipped", module);
+                return -ENOENT;
+        }
         pid = fork();
         if (pid < 0)
                 return neg_errno();
