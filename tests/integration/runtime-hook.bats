@@ -202,3 +202,24 @@ gpu_hooks() {
         [ ! -e "$owned" ]
         a0_check
 }
+
+@test "runtime with crun as the low-level runtime: NVIDIA_VISIBLE_DEVICES=3 gets minor 2" {
+        command -v "$CRUN" >/dev/null || skip "crun not installed"
+        printf '[nvidia-container-cli]\nload-kmods = false\n[nvidia-container-runtime]\nruntimes = ["%s"]\n' \
+                "$CRUN" >"$T/crun.toml"
+        chmod 0644 "$T/crun.toml"
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=3"]'
+        id=$(new_ctr_id crun crun)
+        # crun 1.8 refuses this machine's hybrid cgroups unless cgroup2's
+        # controllers are hidden (reference/engines.md §1b): inside the
+        # simhost-enter namespace only.
+        run timeout 120 "$FIXTURES/simhost-enter" "$SIM" -- /bin/sh -c \
+                'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers &&
+                 exec env PATH="$0:$PATH" NVIDIA_CTK_CONFIG_FILE_PATH="$1" "$2" run -b "$3" "$4"' \
+                "$SCRATCH/hookbin" "$T/crun.toml" "$RUNTIME" "$T/b" "$id" </dev/null
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(value_of devs)" = "nvidia-uvm nvidia-uvm-tools nvidia2 nvidiactl" ]
+        [ "$(gpu_hooks "$T/b")" = 1 ]
+        a0_check
+}
