@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "config/config-request.h"
 #include "core/macro.h"
 
 #define MAX_REQUIRES 32
@@ -218,19 +219,8 @@ static int parse_configure_args(struct cli *cli, struct configure_opts *o, bool 
                 o->req.ldconfig = cli->cfg.cli.ldconfig;
         if (cli->cfg.features.allow_ldconfig_from_container)
                 o->req.flags |= NVCR_REQ_ALLOW_CONTAINER_LDCONFIG;
-        if (!o->compat_mode_set) {
-                switch (cli->cfg.runtime.legacy.cuda_compat_mode) {
-                case NVCR_CUDA_COMPAT_DISABLED: o->req.compat_mode = NVCR_COMPAT_DISABLED; break;
-                case NVCR_CUDA_COMPAT_MOUNT:
-                        o->req.compat_mode = cli->cfg.features.allow_cuda_compat_libs_from_container
-                                                     ? NVCR_COMPAT_MOUNT
-                                                     : NVCR_COMPAT_LDCONFIG;
-                        break;
-                case NVCR_CUDA_COMPAT_HOOK:
-                case NVCR_CUDA_COMPAT_LDCONFIG:
-                default: o->req.compat_mode = NVCR_COMPAT_LDCONFIG; break;
-                }
-        }
+        if (!o->compat_mode_set)
+                o->req.compat_mode = config_compat_mode(&cli->cfg);
         o->req.devices = o->devices;
         o->req.imex_channels = o->imex;
         if (cli->no_pivot)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "apply/prestart.h"
+#include "config/config-request.h"
 #include "core/err.h"
 #include "core/macro.h"
 #include "oci/spec.h"
@@ -71,22 +72,6 @@ int prestart_configure_ctx(struct nvcr_ctx *ctx, const struct nvcr_config *cfg,
         return 0;
 }
 
-static enum nvcr_compat_mode compat_mode(const struct nvcr_config *cfg)
-{
-        switch (cfg->runtime.legacy.cuda_compat_mode) {
-        case NVCR_CUDA_COMPAT_DISABLED:
-                return NVCR_COMPAT_DISABLED;
-        case NVCR_CUDA_COMPAT_MOUNT:
-                /* Mounting image files needs the explicit opt-in (CVE-2025-23359). */
-                return cfg->features.allow_cuda_compat_libs_from_container ? NVCR_COMPAT_MOUNT
-                                                                            : NVCR_COMPAT_LDCONFIG;
-        case NVCR_CUDA_COMPAT_HOOK:
-        case NVCR_CUDA_COMPAT_LDCONFIG:
-        default:
-                return NVCR_COMPAT_LDCONFIG;
-        }
-}
-
 struct prestart {
         struct oci_state *state;
         struct oci_spec *spec;
@@ -126,15 +111,7 @@ static int run(struct prestart *p, struct nvcr_ctx *ctx, const struct nvcr_confi
                 return p->bundlefd;
         if ((r = spec_load(p->bundlefd, p->state->bundle, &p->spec, err)) < 0)
                 return r;
-        container_env_knobs_init(&knobs);
-        knobs.accept_envvar_unprivileged =
-                cfg->accept_nvidia_visible_devices_envvar_when_unprivileged;
-        knobs.accept_volume_mounts = cfg->accept_nvidia_visible_devices_as_volume_mounts;
-        knobs.swarm_resource = cfg->swarm_resource && cfg->swarm_resource[0] ? cfg->swarm_resource
-                                                                               : NULL;
-        knobs.supported_caps = cfg->supported_driver_capabilities;
-        knobs.disable_require = cfg->disable_require;
-        knobs.ignore_imex_requests = cfg->features.ignore_imex_channel_requests;
+        config_env_knobs(cfg, &knobs);
         *phase = "input";
         r = container_request_compute((const char *const *)p->spec->env, p->spec->nenv,
                                       p->spec->mounts, p->spec->nmounts, p->spec->privileged,
@@ -147,7 +124,7 @@ static int run(struct prestart *p, struct nvcr_ctx *ctx, const struct nvcr_confi
         req.rootfs = p->spec->rootfs;
         req.pid = p->state->pid;
         req.ldconfig = cfg->cli.ldconfig && cfg->cli.ldconfig[0] ? cfg->cli.ldconfig : NULL;
-        req.compat_mode = compat_mode(cfg);
+        req.compat_mode = config_compat_mode(cfg);
         req.flags = (cfg->cli.no_cgroups ? NVCR_REQ_NO_CGROUPS : 0u) |
                     (cfg->cli.no_pivot ? NVCR_REQ_NO_PIVOT : 0u) |
                     (cfg->features.allow_ldconfig_from_container

@@ -3,6 +3,7 @@
 
 #include "apply/oci-spec-hook.h"
 #include "apply/shim.h"
+#include "config/config-request.h"
 #include "core/err.h"
 #include "core/macro.h"
 #include "oci/spec.h"
@@ -15,15 +16,7 @@ static int wants_gpu(const struct nvcr_config *cfg, const struct oci_spec *spec,
         struct container_request creq = {0};
         int r;
 
-        container_env_knobs_init(&knobs);
-        knobs.accept_envvar_unprivileged =
-                cfg->accept_nvidia_visible_devices_envvar_when_unprivileged;
-        knobs.accept_volume_mounts = cfg->accept_nvidia_visible_devices_as_volume_mounts;
-        knobs.swarm_resource = cfg->swarm_resource && cfg->swarm_resource[0] ? cfg->swarm_resource
-                                                                               : NULL;
-        knobs.supported_caps = cfg->supported_driver_capabilities;
-        knobs.disable_require = cfg->disable_require;
-        knobs.ignore_imex_requests = cfg->features.ignore_imex_channel_requests;
+        config_env_knobs(cfg, &knobs);
         r = container_request_compute((const char *const *)spec->env, spec->nenv, spec->mounts,
                                       spec->nmounts, spec->privileged, &knobs, &creq, err);
         /*
