@@ -5,6 +5,21 @@
 
 #include "core/userns.h"
 
+bool in_user_namespace(void)
+{
+        unsigned long a, b, n;
+        bool init_ns = false;
+        FILE *f = fopen("/proc/self/uid_map", "re");
+
+        /* The initial namespace maps all of 0..2^32-2 onto itself. */
+        if (f == NULL)
+                return false;
+        init_ns = fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
+                  n == 4294967295ul;
+        (void)fclose(f);
+        return !init_ns;
+}
+
 /*
  * Inside a user namespace (LXC's unprivileged mount hook) the host's root is
  * not mapped: its files show the overflow uid. Such an owner is accepted
@@ -14,17 +29,10 @@
 bool uid_is_unmapped_root(uid_t uid)
 {
         char buf[128] = "";
-        unsigned long a, b, n, overflow = 65534;
+        unsigned long overflow = 65534;
         FILE *f;
-        bool init_ns = false;
 
-        f = fopen("/proc/self/uid_map", "re");
-        if (f != NULL) {
-                init_ns = fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
-                          n == 4294967295ul;
-                (void)fclose(f);
-        }
-        if (init_ns)
+        if (!in_user_namespace())
                 return false;
         f = fopen("/proc/sys/kernel/overflowuid", "re");
         if (f != NULL) {
@@ -34,4 +42,3 @@ bool uid_is_unmapped_root(uid_t uid)
         }
         return uid == (uid_t)overflow;
 }
-

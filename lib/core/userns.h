@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* True in any user namespace but the initial one (a container's, LXC's hook). */
+bool in_user_namespace(void);
+
 /*
  * True when the caller is in a user namespace other than the initial one and
  * `uid` is the overflow uid: how the host's (unmapped) root shows there, e.g.

@@ -19,20 +19,9 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "core/userns.h"
 #include "driver/procfs.h"
 
-
-/* In a user namespace nothing here can work (no CAP_SYS_MODULE, no mknod). */
-static bool in_user_namespace(void)
-{
-        _cleanup_free_ char *map = NULL;
-        unsigned long a, b, c;
-
-        if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
-                return false;
-        return sscanf(map, "%lu %lu %lu", &a, &b, &c) != 3 || a != 0 || b != 0 ||
-               c != 4294967295UL;
-}
 
 /* Already loaded (or built in): nothing to do, no modprobe needed. */
 static bool module_loaded(struct nvcr_ctx *ctx, const char *module)
@@ -159,6 +148,7 @@ void nvcr_load_kmods(struct nvcr_ctx *ctx)
         struct procfs_majors majors = {0};
         bool uvm, modeset;
 
+        /* In a user namespace nothing here can work (no CAP_SYS_MODULE, no mknod). */
         if (in_user_namespace()) {
                 log_info(ctx, "in a user namespace: not loading kernel modules");
                 return;
