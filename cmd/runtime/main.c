@@ -18,6 +18,8 @@
 #include "apply/shim.h"
 #include "build-config.h"
 #include "config/config.h"
+#include "core/macro.h"
+#include "oci/state.h"
 #include "nvcr.h"
 
 #define PROG "nvidia-container-runtime"
@@ -178,14 +180,23 @@ int main(int argc, char **argv)
                 fflush(stdout);
         }
         if (a.cmd > 0) {
-                const char *bundle = a.bundle;
+                _cleanup_free_ char *bundle = NULL;
+                const char *here = getcwd(cwd, sizeof(cwd));
 
-                if (bundle == NULL)
-                        bundle = getcwd(cwd, sizeof(cwd));
+                /*
+                 * runc resolves --bundle (default: the current directory)
+                 * lexically against the current directory; so do we, so
+                 * that the config.json we edit is the one runc reads.
+                 */
+                if (oci_path_abs_lexical(here, a.bundle != NULL ? a.bundle : ".", &bundle,
+                                         &err) < 0) {
+                        (void)snprintf(msg, sizeof(msg), "error modifying OCI spec: %s", err.msg);
+                        report(&a, msg);
+                        return 1;
+                }
                 hook = find_hook(&cfg);
-                if (bundle == NULL || hook == NULL) {
-                        report(&a, bundle ? "nvidia-container-runtime-hook not found"
-                                          : "cannot get the current directory");
+                if (hook == NULL) {
+                        report(&a, "nvidia-container-runtime-hook not found");
                         return 1;
                 }
                 r = shim_prepare_bundle(&cfg, bundle, hook,

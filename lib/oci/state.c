@@ -213,6 +213,58 @@ int oci_path_join_clean(const char *base, const char *path, const char *what, ch
         return 0;
 }
 
+int oci_path_abs_lexical(const char *cwd, const char *path, char **ret, struct nvcr_err *err)
+{
+        _cleanup_free_ char *out = NULL;
+        size_t clen = 0, plen = strlen(path), o = 0;
+
+        if (path[0] == '\0')
+                return nvcr_err_set(err, EINVAL, "bundle path is empty");
+        if (path[0] != '/') {
+                if (cwd == NULL || cwd[0] != '/')
+                        return nvcr_err_set(err, EINVAL,
+                                            "bundle '%s': the current directory is unknown", path);
+                clen = strlen(cwd);
+        }
+        if (clen > SIZE_MAX / 2 || plen > SIZE_MAX / 2)
+                return nvcr_err_set(err, ENAMETOOLONG, "bundle: path too long");
+        out = malloc(clen + plen + 3);
+        if (out == NULL)
+                return nvcr_err_set(err, ENOMEM, "out of memory");
+        for (int part = 0; part < 2; part++) {
+                const char *s = part == 0 ? (path[0] == '/' ? "" : cwd) : path;
+
+                while (*s != '\0') {
+                        const char *e;
+                        size_t n;
+
+                        while (*s == '/')
+                                s++;
+                        if (*s == '\0')
+                                break;
+                        e = strchrnul(s, '/');
+                        n = (size_t)(e - s);
+                        if (n == 2 && s[0] == '.' && s[1] == '.') {
+                                /* Drop the last name; ".." of "/" is "/". */
+                                while (o > 0 && out[o - 1] != '/')
+                                        o--;
+                                if (o > 0)
+                                        o--;
+                        } else if (!(n == 1 && s[0] == '.')) {
+                                out[o++] = '/';
+                                memcpy(out + o, s, n);
+                                o += n;
+                        }
+                        s = e;
+                }
+        }
+        if (o == 0)
+                out[o++] = '/';
+        out[o] = '\0';
+        *ret = steal_ptr(&out);
+        return 0;
+}
+
 void oci_state_free(struct oci_state *st)
 {
         if (st == NULL)

@@ -56,6 +56,17 @@ void oci_state_free(struct oci_state *st);
 int oci_path_join_clean(const char *base, const char *path, const char *what, char **ret,
                         struct nvcr_err *err);
 
+/*
+ * The bundle path as runc itself resolves `--bundle` (Go's filepath.Abs):
+ * relative to `cwd` when not absolute, then cleaned lexically, where ".."
+ * drops the previous name (and stays at "/"). The runtime shim must edit the
+ * config.json that runc then reads, so it resolves the path the same way,
+ * without looking at the disk. This is for the operator's own command line;
+ * a bundle in a hook's OCI state comes from the runtime already clean, and
+ * one with ".." there is refused (oci_path_join_clean).
+ */
+int oci_path_abs_lexical(const char *cwd, const char *path, char **ret, struct nvcr_err *err);
+
 /* Frees an array of n key/value pairs (and the array). */
 void oci_kv_free(struct oci_kv *kv, size_t n);
 

@@ -203,6 +203,88 @@ gpu_hooks() {
         a0_check
 }
 
+@test "runtime: a relative --bundle, one with '..', and none (the current directory) resolve as runc resolves them" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=5"]'
+        mkdir -p "$T/sub"
+        for how in "-b b" "--bundle=sub/../b" "-b $T/sub/../b" ""; do
+                cp "$T/b/config.json" "$T/orig.json"
+                id=$(new_ctr_id rel)
+                # shellcheck disable=SC2086 # $how is one or two words on purpose
+                run timeout 120 "$FIXTURES/simhost-enter" "$SIM" -- /bin/sh -c \
+                        'cd "$0" && exec env PATH="$1:$PATH" NVIDIA_CTK_CONFIG_FILE_PATH="$2" "$3" run $4 "$5"' \
+                        "$([ -n "$how" ] && echo "$T" || echo "$T/b")" "$SCRATCH/hookbin" \
+                        "$SCRATCH/config.toml" "$RUNTIME" "$how" "$id" </dev/null
+                echo "[$how] $output"
+                [ "$status" -eq 0 ]
+                [ "$(value_of devs)" = "nvidia-uvm nvidia-uvm-tools nvidia7 nvidiactl" ]
+                [ "$(gpu_hooks "$T/b")" = 1 ]
+                cp "$T/orig.json" "$T/b/config.json"
+        done
+        a0_check
+}
+
+@test "hostile input: a hook's OCI state with '..' in the bundle path is refused before anything is touched" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=0"]'
+        mkdir -p "$T/sub"
+        # A target in its own mount namespace: were the state trusted, the
+        # GPU would be mounted there.
+        unshare -m --propagation private sleep 600 &
+        tpid=$!
+        sleep 0.2
+        cat "/proc/$tpid/mountinfo" >"$T/mi.before"
+        sum=$(sha256sum <"$T/b/config.json")
+        for bundle in "$T/sub/../b" "$T/b/.." "b"; do
+                run timeout 60 "$FIXTURES/simhost-enter" "$SIM" -- "$HOOK" -config "$SCRATCH/config.toml" prestart \
+                        < <(jq -cn --argjson p "$tpid" --arg b "$bundle" '{ociVersion:"1.0.2",id:"x",pid:$p,bundle:$b}')
+                echo "[$bundle] $output"
+                [ "$status" -ne 0 ]
+                [[ $output == *"bundle"* ]]
+                [[ $output == *"'..' component"* || $output == *"not an absolute path"* ]]
+        done
+        cat "/proc/$tpid/mountinfo" >"$T/mi.after"
+        kill "$tpid"
+        wait "$tpid" || true
+        cmp "$T/mi.before" "$T/mi.after"
+        [ "$(sha256sum <"$T/b/config.json")" = "$sum" ]
+        a0_check
+}
+
+@test "hostile input: a config.json over 16 MiB or nested 10000 deep: clear errors from runtime and hook, file unchanged" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=0"]'
+        cp "$T/b/config.json" "$T/orig.json"
+        # 17 MiB of annotation: valid JSON, over the limit.
+        head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' a >"$T/pad"
+        jq --rawfile p "$T/pad" '.annotations.pad = $p' "$T/orig.json" >"$T/huge.json"
+        python3 -c 'import sys; print("[" * 10000 + "]" * 10000)' >"$T/deep"
+        jq --rawfile d "$T/deep" '.annotations.deep = "@DEEP@"' "$T/orig.json" |
+                python3 -c 'import sys; d=open(sys.argv[1]).read().strip(); sys.stdout.write(sys.stdin.read().replace("\"@DEEP@\"", d))' "$T/deep" >"$T/deep.json"
+        # The hook's target: a process in its own mount namespace, never this shell.
+        unshare -m --propagation private sleep 600 &
+        tpid=$!
+        for case in "huge|larger than 16777216 bytes" "deep|nesting too deep"; do
+                name=${case%%|*}
+                cp "$T/$name.json" "$T/b/config.json"
+                sum=$(sha256sum <"$T/b/config.json")
+                run through_runtime "$T/b"
+                echo "[$name runtime] ${output:0:400}"
+                [ "$status" -ne 0 ]
+                [[ $output == *"error modifying OCI spec"*"${case#*|}"* ]]
+                [ "$(sha256sum <"$T/b/config.json")" = "$sum" ]
+                # The hook given the same bundle (docker --gpus mode).
+                run timeout 60 "$FIXTURES/simhost-enter" "$SIM" -- "$HOOK" -config "$SCRATCH/config.toml" prestart \
+                        < <(jq -cn --argjson p "$tpid" --arg b "$T/b" '{ociVersion:"1.0.2",id:"x",pid:$p,bundle:$b}')
+                echo "[$name hook] ${output:0:400}"
+                [ "$status" -ne 0 ]
+                [[ $output == *"${case#*|}"* ]]
+                [ "$(sha256sum <"$T/b/config.json")" = "$sum" ]
+        done
+        kill "$tpid"
+        wait "$tpid" || true
+        ls -A "$T/b" >"$T/ls"
+        [ "$(cat "$T/ls")" = "$(printf 'config.json\nrootfs')" ]   # no temp file left
+        a0_check
+}
+
 @test "runtime with crun as the low-level runtime: NVIDIA_VISIBLE_DEVICES=3 gets minor 2" {
         command -v "$CRUN" >/dev/null || skip "crun not installed"
         printf '[nvidia-container-cli]\nload-kmods = false\n[nvidia-container-runtime]\nruntimes = ["%s"]\n' \

@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "oci/spec.h"
+#include "core/macro.h"
 #include "oci/state.h"
 
 /* ------------------------------------------------------------------ state */
@@ -213,6 +214,36 @@ static void test_path_join_clean(void **state)
         assert_int_equal(oci_path_join_clean("/b", "x/..y/...", "x", &p, &err), 0);
         assert_string_equal(p, "/b/x/..y/...");
         free(p);
+}
+
+/* runc's filepath.Abs: relative to cwd, ".." pops a name, stays at "/". */
+static void test_path_abs_lexical(void **state)
+{
+        static const struct {
+                const char *cwd, *path, *want;
+        } cases[] = {
+                { "/srv", "bundle", "/srv/bundle" },
+                { "/srv/x", "../b/./c/", "/srv/b/c" },
+                { "/srv", ".", "/srv" },
+                { "/", "../../..", "/" },
+                { "/ignored", "/a/b/../../c", "/c" },
+                { "/a", "b/..", "/a" },
+                { "/a", "..x/...", "/a/..x/..." },
+                { NULL, "//abs//x/..", "/abs" },
+        };
+        struct nvcr_err err = { 0 };
+        char *p = NULL;
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                assert_int_equal(oci_path_abs_lexical(cases[i].cwd, cases[i].path, &p, &err), 0);
+                assert_string_equal(p, cases[i].want);
+                free(p);
+                p = NULL;
+        }
+        assert_int_equal(oci_path_abs_lexical(NULL, "rel", &p, &err), -EINVAL);
+        assert_int_equal(oci_path_abs_lexical("/a", "", &p, &err), -EINVAL);
+        assert_null(p);
 }
 
 /* ------------------------------------------------------------------- spec */
@@ -565,6 +596,7 @@ int main(void)
                 cmocka_unit_test(test_spec_root_and_caps),
                 cmocka_unit_test(test_spec_malformed),
                 cmocka_unit_test(test_spec_huge_buffer),
+                cmocka_unit_test(test_path_abs_lexical),
                 cmocka_unit_test_setup_teardown(test_bundle_load, bundle_setup, bundle_teardown),
                 cmocka_unit_test_setup_teardown(test_bundle_refusals, bundle_setup,
                                                 bundle_teardown),
