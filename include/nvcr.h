@@ -313,6 +313,15 @@ NVCR_PUBLIC int nvcr_plan_apply(struct nvcr_ctx *ctx, const struct nvcr_plan *pl
  */
 NVCR_PUBLIC void nvcr_load_kmods(struct nvcr_ctx *ctx);
 
+/*
+ * The same for one container's capabilities (NVCR_CAP_*): nvidia always,
+ * nvidia_uvm only for compute or video (the UVM nodes come with those) and
+ * nvidia_modeset only for display. A module already loaded costs a stat; a
+ * missing one a fork and exec of modprobe, so a container that cannot use
+ * a module does not pay for it at every start.
+ */
+NVCR_PUBLIC void nvcr_load_kmods_for(struct nvcr_ctx *ctx, unsigned caps);
+
 #ifdef __cplusplus
 }
 #endif

@@ -252,6 +252,8 @@ static int run(struct cli *cli, struct configure_opts *o)
         _cleanup_free_ char *json = NULL;
         int r = 0;
 
+        if (cli->load_kmods && !o->dry_run)
+                nvcr_load_kmods_for(cli->ctx, o->req.caps);
         if (nvcr_inventory_load_caps(cli->ctx,
                                      NVCR_INV_FILES | (needs_nvml(o) ? NVCR_INV_NVML : 0),
                                      o->req.caps, &inv, &err) < 0)

@@ -189,7 +189,8 @@ int main(int argc, char **argv)
                 } else {
                         cli.argc = argc - optind;
                         cli.argv = argv + optind;
-                        if (cli.load_kmods)
+                        /* configure loads what its capabilities need, once parsed. */
+                        if (cli.load_kmods && strcmp(cli.argv[0], "configure") != 0)
                                 nvcr_load_kmods(cli.ctx);
                         r = run_command(&cli);
                 }

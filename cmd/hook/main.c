@@ -102,8 +102,6 @@ int main(int argc, char **argv)
                         (void)cli_log_open(cfg.cli.debug);
                 r = prestart_configure_ctx(ctx, &cfg, &err);
         }
-        if (r >= 0 && cfg.cli.load_kmods)
-                nvcr_load_kmods(ctx);
         if (r >= 0)
                 r = prestart_run(ctx, &cfg, STDIN_FILENO, &phase, &err);
         /* Messages as the reference's hook shows them (from its CLI). */

@@ -131,6 +131,9 @@ static int run(struct prestart *p, struct nvcr_ctx *ctx, const struct nvcr_confi
                              ? NVCR_REQ_ALLOW_CONTAINER_LDCONFIG
                              : 0u);
         requires = (const char *const *)p->creq.requires;
+        /* Only now: a container without a GPU never waits on modprobe. */
+        if (cfg->cli.load_kmods)
+                nvcr_load_kmods_for(ctx, req.caps);
 
         *phase = "detection";
         r = nvcr_inventory_load_caps(ctx,

@@ -144,9 +144,14 @@ static void make_gpu_nodes(struct nvcr_ctx *ctx, int procfd, int devfd, unsigned
 
 void nvcr_load_kmods(struct nvcr_ctx *ctx)
 {
+        nvcr_load_kmods_for(ctx, NVCR_CAP_ALL);
+}
+
+void nvcr_load_kmods_for(struct nvcr_ctx *ctx, unsigned caps)
+{
         _cleanup_close_ int procfd = -EBADF, devfd = -EBADF;
         struct procfs_majors majors = {0};
-        bool uvm, modeset;
+        bool uvm = false, modeset = false;
 
         /* In a user namespace nothing here can work (no CAP_SYS_MODULE, no mknod). */
         if (in_user_namespace()) {
@@ -155,12 +160,16 @@ void nvcr_load_kmods(struct nvcr_ctx *ctx)
         }
         if (modprobe(ctx, "nvidia") < 0)
                 log_warn(ctx, "could not load kernel module nvidia");
-        uvm = modprobe(ctx, "nvidia_uvm") == 0;
-        if (!uvm)
-                log_warn(ctx, "could not load kernel module nvidia_uvm");
-        modeset = modprobe(ctx, "nvidia_modeset") == 0;
-        if (!modeset)
-                log_warn(ctx, "could not load kernel module nvidia_modeset");
+        if (caps & (NVCR_CAP_COMPUTE | NVCR_CAP_VIDEO)) {
+                uvm = modprobe(ctx, "nvidia_uvm") == 0;
+                if (!uvm)
+                        log_warn(ctx, "could not load kernel module nvidia_uvm");
+        }
+        if (caps & NVCR_CAP_DISPLAY) {
+                modeset = modprobe(ctx, "nvidia_modeset") == 0;
+                if (!modeset)
+                        log_warn(ctx, "could not load kernel module nvidia_modeset");
+        }
         procfd = open(nvcr_ctx_get(ctx, NVCR_SET_PROC), O_PATH | O_DIRECTORY | O_CLOEXEC);
         devfd = open(nvcr_ctx_get(ctx, NVCR_SET_DEV), O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (procfd < 0 || devfd < 0) {

@@ -82,3 +82,26 @@ teardown_file() {
         [ "$status" -eq 0 ]
         [[ $output != *"created"* ]]
 }
+
+@test "configure --load-kmods asks modprobe only for what its capabilities use (uvm: compute/video, modeset: display)" {
+        local dev=$SCRATCH/dev-caps
+        mkdir -p "$dev"
+        # An unknown device stops configure after the modules, before any container is needed.
+        for case in "--utility|nvidia|nvidia_uvm nvidia_modeset" \
+                "--compute|nvidia nvidia_uvm|nvidia_modeset" \
+                "--video --display|nvidia nvidia_uvm nvidia_modeset|"; do
+                IFS='|' read -r caps want notwant <<<"$case"
+                # shellcheck disable=SC2086
+                run "$CLI" --load-kmods --root="$SCRATCH/h/root" --proc-root="$SCRATCH/h/proc" \
+                        --dev-root="$dev" --cache-dir= configure $caps --device=99 --pid=1 /nonexistent
+                echo "[$caps] $output"
+                [ "$status" -ne 0 ]
+                [[ $output == *"unknown device"* ]]
+                for m in $want; do
+                        [[ $output == *"could not load kernel module $m"$'\n'* || $output == *"could not load kernel module $m" ]]
+                done
+                for m in $notwant; do
+                        [[ $output != *"could not load kernel module $m"* ]]
+                done
+        done
+}
