@@ -49,9 +49,13 @@ int main(int argc, char **argv)
         int i, r;
 
         /*
-         * Nothing from the environment: under runc < 1.3 an env-less hook gets
-         * the container's (CVE-2025-23266). The binary is static, so no
-         * LD_PRELOAD or LD_LIBRARY_PATH acted before main either.
+         * Nothing from the environment. runc and crun start a prestart hook
+         * with the hook entry's env, or their own when it has none, never
+         * the image's (tests/integration/runtime-hook.bats checks that an
+         * image's LD_PRELOAD is not loaded by us either way); what the engine
+         * passes (dockerd's own environment under --gpus) must not steer the
+         * hook either, so only -config chooses the configuration file
+         * (CVE-2025-23266 was a hook that trusted what it was given).
          */
         (void)clearenv();
         (void)setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);

@@ -200,6 +200,15 @@ gpu_hooks() {
         echo "$output"
         [ "$status" -eq 0 ]
         [ ! -e "$owned" ]
+        # docker --gpus: the hook entry has no env of its own; runc gives it runc's.
+        jq --arg h "$HOOK" --arg c "$SCRATCH/config.toml" \
+                '.hooks.prestart = [.hooks.prestart[] | select(.path | test("nvidia-container-runtime-hook$") | not)] |
+                 .hooks.prestart += [{path:$h, args:["nvidia-container-runtime-hook","-config",$c,"prestart"]}]' \
+                "$T/b/config.json" >"$T/b/c" && mv "$T/b/c" "$T/b/config.json"
+        run timeout 120 "$FIXTURES/simhost-enter" "$SIM" -- "$RUNC" run -b "$T/b" "$(new_ctr_id ldp)" </dev/null
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ ! -e "$owned" ]
         a0_check
 }
 
