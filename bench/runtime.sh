@@ -8,7 +8,7 @@
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 CARRY=$(readlink -f "${1:-$REPO/.carry}")
-N=${2:-21}
+N=${2:-41}
 SIM=
 . "$REPO/tests/gpu/oci-lib.sh"
 oci_setup || exit 1
@@ -52,12 +52,27 @@ run_one() {
         times[$v]+="$(((t1 - t0) / 1000)) "
 }
 for v in plain shim gpu; do run_one $v; times[$v]=; done
+# The order rotates: the run after a GPU container pays for the driver
+# tearing the GPU down (no persistence mode on the host), which a fixed order
+# would always charge to the same variant.
+orders=("plain shim gpu" "shim gpu plain" "gpu plain shim")
 for i in $(seq 1 "$N"); do
-        for v in plain shim gpu; do run_one $v; done
+        for v in ${orders[i % 3]}; do run_one $v; done
 done
-med() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'; }
-printf '%-52s %8s\n' "runc, no GPU" "$(med "${times[plain]}")"
-printf '%-52s %8s\n' "nvidia-container-runtime, no GPU requested (shim)" "$(med "${times[shim]}")"
-printf '%-52s %8s\n' "nvidia-container-runtime, NVIDIA_VISIBLE_DEVICES=all" "$(med "${times[gpu]}")"
-awk -v a="$(med "${times[plain]}")" -v b="$(med "${times[shim]}")" -v c="$(med "${times[gpu]}")" \
-        'BEGIN { printf "shim - runc: %.1f ms; GPU container - runc: %.1f ms\n", b - a, c - a }'
+# Medians, minima and the median of the paired differences (run i of a
+# variant minus run i of plain runc, taken seconds apart): the pairs cancel
+# most of the drift of a shared machine, which moves whole medians by 20 ms.
+python3 - "${times[plain]}" "${times[shim]}" "${times[gpu]}" <<'PY'
+import statistics, sys
+plain, shim, gpu = ([int(x) / 1000 for x in a.split()] for a in sys.argv[1:4])
+rows = [("runc, no GPU", plain),
+        ("nvidia-container-runtime, no GPU requested (shim)", shim),
+        ("nvidia-container-runtime, NVIDIA_VISIBLE_DEVICES=all", gpu)]
+print("%-52s %8s %8s" % ("variant", "median", "min"))
+for name, t in rows:
+    print("%-52s %8.1f %8.1f" % (name, statistics.median(t), min(t)))
+def paired(a):
+    return statistics.median([x - y for x, y in zip(a, plain)])
+print("shim - runc: %.1f ms; GPU container - runc: %.1f ms (medians of paired differences)"
+      % (paired(shim), paired(gpu)))
+PY

@@ -41,7 +41,7 @@ export NVIDIA_CTK_CONFIG_FILE_PATH=$T/config.toml PATH=$CARRY:$PATH
 bundle() {
         local b=$T/$1
         shift
-        oci_bundle "$b" "" /bin/sh -c 'ls /dev | grep nvidia; echo "--- nvidia-smi -L"; nvidia-smi -L; echo "nvidia-smi rc=$?"; echo "--- cuda-check"; /usr/local/bin/cuda-check; echo "cuda-check rc=$?"'
+        oci_bundle "$b" "" /bin/sh -c 'ls /dev | grep nvidia; echo "procfs-mask: $(grep -h ModifyDeviceFiles /proc/driver/nvidia/params 2>&1)"; echo "procfs-fs: $(stat -fc %T /proc/driver/nvidia 2>&1)"; echo "--- nvidia-smi -L"; nvidia-smi -L; echo "nvidia-smi rc=$?"; echo "--- cuda-check"; /usr/local/bin/cuda-check; echo "cuda-check rc=$?"'
         python3 - "$b/config.json" "$@" <<'PY'
 import json, sys
 p = sys.argv[1]
@@ -59,6 +59,11 @@ echo "$o" | sed 's/^/    | /'
 check "runc through nvidia-container-runtime exits 0" has "$o" 'cuda-check rc=0'
 check "nvidia-smi -L in the container lists the GPU" has "$o" '^GPU 0: .*\(UUID: GPU-'
 check "cuda-check in the container: 0 wrong" has "$o" ': 1048576 values, 0 wrong$'
+# /proc/driver/nvidia is masked: the container cannot make the driver
+# create device nodes (ModifyDeviceFiles 0), the host's file is untouched.
+check "container's /proc/driver/nvidia is the tmpfs mask" has "$o" '^procfs-fs: tmpfs$'
+check "container's params say ModifyDeviceFiles: 0" has "$o" '^procfs-mask: ModifyDeviceFiles: 0$'
+check "host's params unchanged (ModifyDeviceFiles: 1)" grep -q '^ModifyDeviceFiles: 1$' /proc/driver/nvidia/params
 check "the runtime added exactly one hook" [ "$(grep -c nvidia-container-runtime-hook "$T/all/config.json")" = 1 ]
 
 echo "== runtime, NVIDIA_REQUIRE_CUDA=cuda>=99.0"
