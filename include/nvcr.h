@@ -257,6 +257,11 @@ enum nvcr_request_flags {
         NVCR_REQ_NO_PIVOT = 1u << 5,          /* ldconfig sandbox: MS_MOVE + chroot instead of pivot_root */
         NVCR_REQ_ALLOW_CONTAINER_LDCONFIG = 1u << 6, /* a non-"@" ldconfig (the image's) may run, sandboxed */
         NVCR_REQ_NO_LDCONFIG = 1u << 7,       /* do not run ldconfig at all */
+        /* A plan for a CDI spec, written before any container exists: rootfs
+           and pid are not used, the library directories are the Debian
+           multiarch ones (the CUDA images' layout), no compat libraries are
+           looked for (a hook does that at start), files are root's. */
+        NVCR_REQ_NO_ROOTFS = 1u << 8,
 };
 
 /* A configure request: what the caller asked for, before looking at the host. */

@@ -130,11 +130,12 @@ static char *find_program(const char *name)
 }
 
 /* Our hook: the configured name looked up in PATH, else beside this binary. */
-static char *find_hook(const struct nvcr_config *cfg)
+/* `name` on PATH, else beside this executable (a packaged install keeps them together). */
+static char *find_helper(const char *configured, const char *name)
 {
         char self[PATH_MAX], buf[PATH_MAX + 64];
         ssize_t n;
-        char *r = find_program(cfg->hook.path);
+        char *r = find_program(configured);
 
         if (r != NULL)
                 return r;
@@ -143,7 +144,7 @@ static char *find_hook(const struct nvcr_config *cfg)
                 return NULL;
         self[n] = '\0';
         *strrchr(self, '/') = '\0';
-        (void)snprintf(buf, sizeof(buf), "%s/nvidia-container-runtime-hook", self);
+        (void)snprintf(buf, sizeof(buf), "%s/%s", self, name);
         return access(buf, X_OK) == 0 ? strdup(buf) : NULL;
 }
 
@@ -194,16 +195,22 @@ int main(int argc, char **argv)
                         report(&a, msg);
                         return 1;
                 }
-                hook = find_hook(&cfg);
-                if (hook == NULL) {
-                        report(&a, "nvidia-container-runtime-hook not found");
-                        return 1;
-                }
-                r = shim_prepare_bundle(&cfg, bundle, hook,
-                                        access(config_path, F_OK) == 0 ? config_path : NULL, &err);
+                _cleanup_free_ char *cdi_hook = find_helper("nvidia-cdi-hook", "nvidia-cdi-hook");
+                const char *phase = "";
+                struct shim_paths paths;
+
+                hook = find_helper(cfg.hook.path, "nvidia-container-runtime-hook");
+                paths = (struct shim_paths){
+                        .hook = hook,
+                        .cdi_hook = cdi_hook,
+                        .config = access(config_path, F_OK) == 0 ? config_path : NULL,
+                };
+                r = shim_prepare_bundle(&cfg, bundle, &paths, &phase, &err);
                 free(hook);
                 if (r < 0) {
-                        (void)snprintf(msg, sizeof(msg), "error modifying OCI spec: %s", err.msg);
+                        (void)snprintf(msg, sizeof(msg), "error modifying OCI spec: %s%s%s",
+                                       phase[0] ? phase : "", phase[0] ? " error: " : "",
+                                       err.msg);
                         report(&a, msg);
                         return 1;
                 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "apply/prestart.h"
+#include "apply/request-plan.h"
 #include "config/config-request.h"
 #include "core/err.h"
 #include "core/macro.h"
@@ -76,8 +77,6 @@ struct prestart {
         struct oci_state *state;
         struct oci_spec *spec;
         struct container_request creq;
-        struct nvcr_inventory *inv;
-        struct nvcr_selection *sel;
         struct nvcr_plan *plan;
         int bundlefd;
 };
@@ -85,8 +84,6 @@ struct prestart {
 static void prestart_clear(struct prestart *p)
 {
         nvcr_plan_free(p->plan);
-        nvcr_selection_free(p->sel);
-        nvcr_inventory_free(p->inv);
         container_request_free(&p->creq);
         spec_free(p->spec);
         oci_state_free(p->state);
@@ -98,8 +95,6 @@ static int run(struct prestart *p, struct nvcr_ctx *ctx, const struct nvcr_confi
                int state_fd, const char **phase, struct nvcr_err *err)
 {
         struct container_env_knobs knobs;
-        struct nvcr_request req;
-        const char *const *requires;
         int r;
 
         *phase = "input";
@@ -118,41 +113,9 @@ static int run(struct prestart *p, struct nvcr_ctx *ctx, const struct nvcr_confi
                                       &knobs, &p->creq, err);
         if (r < 0 || !p->creq.gpu_container)
                 return r; /* void, empty or unset: not ours to touch */
-
-        memset(&req, 0, sizeof(req));
-        container_request_to_nvcr(&p->creq, &req);
-        req.rootfs = p->spec->rootfs;
-        req.pid = p->state->pid;
-        req.ldconfig = cfg->cli.ldconfig && cfg->cli.ldconfig[0] ? cfg->cli.ldconfig : NULL;
-        req.compat_mode = config_compat_mode(cfg);
-        req.flags = (cfg->cli.no_cgroups ? NVCR_REQ_NO_CGROUPS : 0u) |
-                    (cfg->cli.no_pivot ? NVCR_REQ_NO_PIVOT : 0u) |
-                    (cfg->features.allow_ldconfig_from_container
-                             ? NVCR_REQ_ALLOW_CONTAINER_LDCONFIG
-                             : 0u);
-        requires = (const char *const *)p->creq.requires;
-        /* Only now: a container without a GPU never waits on modprobe. */
-        if (cfg->cli.load_kmods)
-                nvcr_load_kmods_for(ctx, req.caps);
-
-        *phase = "detection";
-        r = nvcr_inventory_load_caps(ctx,
-                                     NVCR_INV_FILES |
-                                             ((req.devices && nvcr_devices_need_nvml(req.devices)) ||
-                                                              nvcr_requires_need_nvml(
-                                                                      requires, p->creq.nrequires)
-                                                      ? NVCR_INV_NVML
-                                                      : 0u),
-                                     req.caps, &p->inv, err);
+        r = request_plan_build(ctx, cfg, &p->creq, p->spec->rootfs, p->state->pid, &p->plan,
+                               phase, err);
         if (r < 0)
-                return r;
-        *phase = "device";
-        if ((r = nvcr_select_devices(p->inv, req.devices ? req.devices : "", &p->sel, err)) < 0)
-                return r;
-        *phase = "requirement";
-        if ((r = nvcr_require_check(p->inv, p->sel, requires, p->creq.nrequires, err)) < 0)
-                return r;
-        if ((r = nvcr_plan_build(ctx, p->inv, p->sel, &req, &p->plan, phase, err)) < 0)
                 return r;
         return nvcr_plan_apply(ctx, p->plan, phase, err);
 }

@@ -1,53 +1,165 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
 #include <unistd.h>
 
 #include "apply/oci-spec-hook.h"
+#include "apply/prestart.h"
+#include "apply/request-plan.h"
 #include "apply/shim.h"
+#include "cdi/apply-spec.h"
+#include "cdi/from-plan.h"
 #include "config/config-request.h"
 #include "core/err.h"
 #include "core/macro.h"
 #include "oci/spec.h"
 #include "request/container-env.h"
 
-static int wants_gpu(const struct nvcr_config *cfg, const struct oci_spec *spec, bool *ret,
-                     struct nvcr_err *err)
+static void ctx_freep(struct nvcr_ctx **c)
+{
+        nvcr_ctx_free(*c);
+}
+
+/* A CDI device name: "vendor.com/class=name". */
+static bool is_cdi_name(const char *s, size_t len)
+{
+        const char *eq = memchr(s, '=', len), *slash = memchr(s, '/', len);
+
+        return eq != NULL && slash != NULL && slash < eq && eq + 1 < s + len;
+}
+
+/* Every comma-separated device is a CDI name (auto mode then means cdi). */
+static bool all_cdi_names(const char *devices)
+{
+        const char *s = devices;
+
+        if (devices == NULL || devices[0] == '\0')
+                return false;
+        while (*s) {
+                const char *e = strchrnul(s, ',');
+
+                if (!is_cdi_name(s, (size_t)(e - s)))
+                        return false;
+                s = *e ? e + 1 : e;
+        }
+        return true;
+}
+
+static enum nvcr_config_mode pick_mode(const struct nvcr_config *cfg,
+                                       const struct container_request *creq,
+                                       const struct shim_paths *paths)
+{
+        if (cfg->runtime.mode != NVCR_MODE_AUTO)
+                return cfg->runtime.mode;
+        if (all_cdi_names(creq->devices))
+                return NVCR_MODE_CDI;
+        /* DESIGN §4b: auto is jit-cdi for the runtime, when its hook is installed. */
+        return paths->cdi_hook != NULL ? NVCR_MODE_JIT_CDI : NVCR_MODE_LEGACY;
+}
+
+/* jit-cdi: the container's plan, as edits runc carries out. */
+static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
+                   const struct container_request *creq, const struct shim_paths *paths,
+                   const char **phase, struct nvcr_err *err)
+{
+        __attribute__((cleanup(ctx_freep))) struct nvcr_ctx *ctx = NULL;
+        struct cdi_from_plan_opts fo = {.hook_path = paths->cdi_hook};
+        struct cdi_edits edits = {0};
+        struct nvcr_plan *plan = NULL;
+        int r;
+
+        if (paths->cdi_hook == NULL)
+                return nvcr_err_set(err, ENOENT, "nvidia-cdi-hook not found (jit-cdi mode)");
+        *phase = "initialization";
+        if ((r = nvcr_ctx_new(&ctx, err)) < 0 || (r = prestart_configure_ctx(ctx, cfg, err)) < 0)
+                return r;
+        r = request_plan_build(ctx, cfg, creq, spec->rootfs, 0, &plan, phase, err);
+        if (r >= 0) {
+                *phase = "";
+                r = cdi_edits_from_plan(plan, &fo, &edits, err);
+        }
+        /* As a CDI spec's common edits: a legacy hook elsewhere finds nothing to do. */
+        if (r >= 0)
+                r = cdi_edits_add_env(&edits, "NVIDIA_VISIBLE_DEVICES=void", err);
+        if (r >= 0 && spec_remove_gpu_hooks(spec, err) >= 0)
+                r = cdi_apply_to_spec(spec, &edits, err);
+        cdi_edits_clear(&edits);
+        nvcr_plan_free(plan);
+        return r < 0 ? r : 1;
+}
+
+static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
+                   const struct shim_paths *paths, const char **phase, struct nvcr_err *err)
 {
         struct container_env_knobs knobs;
         struct container_request creq = {0};
+        enum nvcr_config_mode mode;
         int r;
 
         config_env_knobs(cfg, &knobs);
+        *phase = "input";
         r = container_request_compute((const char *const *)spec->env, spec->nenv, spec->mounts,
                                       spec->nmounts, spec->privileged, &knobs, &creq, err);
-        /*
-         * A request that does not parse (unsupported capabilities, MIG
-         * devices unprivileged) still gets the hook: it reports the error
-         * when the container starts, where the reference reports it too.
-         */
-        *ret = r < 0 || creq.gpu_container;
+        if (r >= 0 && !creq.gpu_container) {
+                container_request_free(&creq);
+                return 0; /* void, empty or unset: config.json stays byte for byte */
+        }
+        if (r >= 0)
+                mode = pick_mode(cfg, &creq, paths);
+        else if (cfg->runtime.mode == NVCR_MODE_LEGACY ||
+                 (cfg->runtime.mode == NVCR_MODE_AUTO && paths->cdi_hook == NULL))
+                mode = NVCR_MODE_LEGACY;
+        else
+                return r; /* the spec modes report it now: the container does not start */
+        switch (mode) {
+        case NVCR_MODE_JIT_CDI:
+                r = jit_cdi(cfg, spec, &creq, paths, phase, err);
+                break;
+        case NVCR_MODE_CDI:
+                r = nvcr_err_set(err, ENOTSUP, "cdi mode: not supported yet");
+                break;
+        case NVCR_MODE_CSV:
+                r = nvcr_err_set(err, ENOTSUP, "csv mode is for Tegra systems, not supported");
+                break;
+        case NVCR_MODE_AUTO:
+        case NVCR_MODE_LEGACY:
+        default:
+                /*
+                 * A request that does not parse (unsupported capabilities,
+                 * MIG devices unprivileged) still gets the hook: it reports
+                 * the error when the container starts, as the reference.
+                 */
+                nvcr_err_clear(err);
+                *phase = "";
+                if (paths->hook == NULL)
+                        r = nvcr_err_set(err, ENOENT, "nvidia-container-runtime-hook not found");
+                else
+                        r = spec_add_gpu_hook(spec, paths->hook, paths->config, err);
+                break;
+        }
         container_request_free(&creq);
-        nvcr_err_clear(err);
-        return 0;
+        return r;
 }
 
-int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle, const char *hook_path,
-                        const char *config_path, struct nvcr_err *err)
+int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
+                        const struct shim_paths *paths, const char **phase, struct nvcr_err *err)
 {
         _cleanup_close_ int bfd = spec_open_bundle(bundle, err);
         struct oci_spec *spec = NULL;
-        bool gpu = false;
+        const char *ignored;
         int r;
 
+        if (phase == NULL)
+                phase = &ignored;
+        *phase = "";
         if (bfd < 0)
                 return bfd;
         r = spec_load(bfd, bundle, &spec, err);
         if (r >= 0)
-                r = wants_gpu(cfg, spec, &gpu, err);
-        /* void, empty or unset: config.json stays byte for byte. */
-        if (r >= 0 && gpu)
-                r = spec_add_gpu_hook(spec, hook_path, config_path, err);
-        if (r == 1)
+                r = prepare(cfg, spec, paths, phase, err);
+        if (r == 1) {
+                *phase = "";
                 r = spec_write_atomic(bfd, spec, err) < 0 ? -err->code : 1;
+        }
         spec_free(spec);
         return r;
 }

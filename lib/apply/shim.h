@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What nvidia-container-runtime does to a bundle on `create` (features.md
- * §4.1), legacy mode: a container that asks for a GPU gets our prestart
- * hook, once; any other container's config.json is not touched at all.
+ * §4.1, §4.4). A container that asks for no GPU is never touched. For one
+ * that does, the mode decides:
+ *   legacy   our prestart hook is added once; it mounts into the running
+ *            container (apply/live.c)
+ *   jit-cdi  the plan is written into config.json as container edits: runc
+ *            makes the mounts, device nodes and cgroup rules itself, and
+ *            createContainer hooks of nvidia-cdi-hook do the rest
+ *   cdi      the CDI devices named by the container are resolved from the
+ *            spec dirs and their edits written into config.json
+ *   auto     cdi when every requested device is a CDI name, else jit-cdi
+ *            (legacy when no nvidia-cdi-hook is installed)
  */
 #ifndef NVCR_APPLY_SHIM_H
 #define NVCR_APPLY_SHIM_H
@@ -10,12 +19,19 @@
 #include "config/config.h"
 #include "nvcr.h"
 
+struct shim_paths {
+        const char *hook;     /* nvidia-container-runtime-hook; NULL = not found */
+        const char *cdi_hook; /* nvidia-cdi-hook; NULL = not found */
+        const char *config;   /* config.toml the legacy hook is told (-config); NULL = default */
+};
+
 /*
  * Returns 0 when the bundle was left as it was (no GPU asked for, or our hook
  * is already there), 1 when config.json was rewritten (atomically, unknown
- * fields kept), < 0 on error (nothing changed).
+ * fields kept), < 0 on error (nothing changed). *phase names the failing
+ * phase for the message ("requirement", "device", …; "" for spec errors).
  */
-int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle, const char *hook_path,
-                        const char *config_path, struct nvcr_err *err);
+int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
+                        const struct shim_paths *paths, const char **phase, struct nvcr_err *err);
 
 #endif

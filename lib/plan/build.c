@@ -376,7 +376,8 @@ static int add_compat(const struct builder *b, int rootfd)
         size_t n = 0;
         int r = 0;
 
-        if (!(b->req->caps & NVCR_CAP_COMPUTE) || b->req->compat_mode == NVCR_COMPAT_DISABLED)
+        if (!(b->req->caps & NVCR_CAP_COMPUTE) || b->req->compat_mode == NVCR_COMPAT_DISABLED ||
+            rootfd < 0)
                 return 0;
         r = layout_compat_libs(rootfd, host_major, &libs, &n, b->err);
         if (r < 0 || n == 0)
@@ -432,7 +433,10 @@ static int owner_of(const struct nvcr_request *req, int rootfd, struct nvcr_plan
         struct stat st;
 
         /* Files we create belong to the container's owner (its init's uid in a user ns). */
-        if (req->pid > 0) {
+        if (rootfd < 0) {
+                st.st_uid = 0;
+                st.st_gid = 0;
+        } else if (req->pid > 0) {
                 (void)snprintf(path, sizeof(path), "/proc/%d", (int)req->pid);
                 if (stat(path, &st) < 0)
                         return nvcr_err_setsys(err, errno, "container process %d",
@@ -503,6 +507,8 @@ int nvcr_plan_build(struct nvcr_ctx *ctx, const struct nvcr_inventory *inv,
                 phase = &ignored;
         *phase = "input";
         *ret = NULL;
+        if (req->flags & NVCR_REQ_NO_ROOTFS)
+                goto no_rootfs;
         if (req->rootfs == NULL || req->rootfs[0] != '/' || strcmp(req->rootfs, "/") == 0 ||
             strlen(req->rootfs) >= 4096)
                 return nvcr_err_set(err, EINVAL, "invalid rootfs directory: %s",
@@ -518,8 +524,9 @@ int nvcr_plan_build(struct nvcr_ctx *ctx, const struct nvcr_inventory *inv,
                 *phase = "input";
                 return nvcr_err_set(err, EINVAL, "invalid rootfs directory: %s", req->rootfs);
         }
+no_rootfs:
         p = calloc(1, sizeof(*p));
-        if (p == NULL || (p->rootfs = strdup(req->rootfs)) == NULL ||
+        if (p == NULL || (p->rootfs = strdup(req->rootfs ? req->rootfs : "")) == NULL ||
             (p->driver_version = strdup(inv->driver_version)) == NULL) {
                 nvcr_plan_free(p);
                 return nvcr_err_set(err, ENOMEM, "out of memory");
@@ -527,6 +534,7 @@ int nvcr_plan_build(struct nvcr_ctx *ctx, const struct nvcr_inventory *inv,
         p->pid = req->pid;
         p->caps = req->caps;
         p->flags = req->flags;
+        p->compat_mode = req->compat_mode;
         b = (struct builder){ctx, inv, sel ? sel : &none, req, p, phase, err};
         r = build(&b, rootfd);
         if (r < 0) {

@@ -34,7 +34,8 @@ int layout_libdirs(int rootfd, char **libdir, char **lib32dir, struct nvcr_err *
 {
         const char *l64, *l32;
 
-        if (in_root_exists(rootfd, "/etc/debian_version", false)) {
+        /* No rootfs (a CDI spec made ahead of time): the CUDA images' layout. */
+        if (rootfd < 0 || in_root_exists(rootfd, "/etc/debian_version", false)) {
                 l64 = LIBDIR_MULTIARCH;
                 l32 = LIB32DIR_MULTIARCH;
         } else {

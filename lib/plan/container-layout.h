@@ -13,7 +13,8 @@
 
 #include "nvcr.h"
 
-/* Debian-style multiarch dirs when /etc/debian_version exists, else lib64/lib32/lib. */
+/* Debian-style multiarch dirs when /etc/debian_version exists (or rootfd < 0:
+   no rootfs), else lib64/lib32/lib. */
 int layout_libdirs(int rootfd, char **libdir, char **lib32dir, struct nvcr_err *err);
 
 /*

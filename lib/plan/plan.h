@@ -70,6 +70,7 @@ struct nvcr_plan {
         char *lib32dir;   /* NULL when no 32-bit library is planned */
         unsigned caps;
         unsigned flags;   /* enum nvcr_request_flags */
+        enum nvcr_compat_mode compat_mode;
         char *driver_version;
 
         size_t nmasks;
