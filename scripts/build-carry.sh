@@ -36,7 +36,8 @@ fi
 # shared object, is not built here).
 rc=0
 ninja -C build-gpu cmd/cli/nvidia-container-cli cmd/hook/nvidia-container-runtime-hook \
-        cmd/runtime/nvidia-container-runtime >build-gpu/carry-build.log 2>&1 || rc=$?
+        cmd/runtime/nvidia-container-runtime cmd/cdi-hook/nvidia-cdi-hook cmd/ctk/nvidia-ctk \
+        >build-gpu/carry-build.log 2>&1 || rc=$?
 grep -E '(warning|error):' build-gpu/carry-build.log || true
 if [ "$rc" != 0 ]; then
         tail -20 build-gpu/carry-build.log >&2
@@ -46,7 +47,8 @@ fi
 rm -rf "$C"
 mkdir -p "$C/lib"
 cp build-gpu/cmd/cli/nvidia-container-cli build-gpu/cmd/hook/nvidia-container-runtime-hook \
-        build-gpu/cmd/runtime/nvidia-container-runtime "$C/"
+        build-gpu/cmd/runtime/nvidia-container-runtime build-gpu/cmd/cdi-hook/nvidia-cdi-hook \
+        build-gpu/cmd/ctk/nvidia-ctk "$C/"
 
 # only_glibc FILE: fails when FILE needs a shared library beyond glibc's.
 only_glibc() {
@@ -61,6 +63,8 @@ only_glibc() {
 only_glibc "$C/nvidia-container-cli"
 only_glibc "$C/nvidia-container-runtime-hook"
 only_glibc "$C/nvidia-container-runtime"
+only_glibc "$C/nvidia-cdi-hook"
+only_glibc "$C/nvidia-ctk"
 # Weak stand-ins (lib/apply/pending-stubs.c) in the static archive win over
 # the real definitions when their member is pulled in first: a CLI that still
 # says "not built yet" would waste a GPU run.

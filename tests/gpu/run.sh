@@ -33,11 +33,20 @@ if [ -z "${SIM:-}" ]; then
         echo "== tests/gpu/validate-runtime.sh"
         bash tests/gpu/validate-runtime.sh "$PWD/.carry" 2>&1 | tee "$out/validate-runtime.log"
         ((PIPESTATUS[0] == 0)) || rc=1
+        echo "== tests/gpu/validate-runtime.sh, MODE=jit-cdi"
+        MODE=jit-cdi bash tests/gpu/validate-runtime.sh "$PWD/.carry" 2>&1 | tee "$out/validate-jit-cdi.log"
+        ((PIPESTATUS[0] == 0)) || rc=1
+        if [ -f tests/gpu/validate-cdi.sh ]; then
+                echo "== tests/gpu/validate-cdi.sh"
+                bash tests/gpu/validate-cdi.sh "$PWD/.carry" 2>&1 | tee "$out/validate-cdi.log"
+                ((PIPESTATUS[0] == 0)) || rc=1
+        fi
         echo "== bench/runtime.sh"
         bash bench/runtime.sh "$PWD/.carry" "$N" 2>&1 | tee "$out/bench-runtime.log"
 fi
 echo "== summary"
-for f in validate-info validate-configure validate-runtime; do
+for f in validate-info validate-configure validate-runtime validate-jit-cdi validate-cdi; do
+        [ -f "$out/$f.log" ] || continue
         [ -z "${SIM:-}" ] || [ "$f" = validate-configure ] || continue
         echo "$f: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/$f.log")"
 done

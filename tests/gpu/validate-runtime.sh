@@ -4,7 +4,10 @@
 # and the default capabilities runs nvidia-smi -L and the CUDA check;
 # NVIDIA_REQUIRE_CUDA=cuda>=99.0 is refused with the reference's message;
 # NVIDIA_VISIBLE_DEVICES=void gets no GPU. (Start times: bench/runtime.sh.)
-# Usage: tests/gpu/validate-runtime.sh [CARRY_DIR]
+# MODE=legacy (default: the prestart hook) or MODE=jit-cdi (the plan written
+# into config.json: runc makes the mounts, nodes and device cgroup rules;
+# nvidia-cdi-hook's createContainer hooks do links, ld cache, params mask).
+# Usage: [MODE=jit-cdi] tests/gpu/validate-runtime.sh [CARRY_DIR]
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 CARRY=$(readlink -f "${1:-$REPO/.carry}")
@@ -29,8 +32,10 @@ RUNTIME=$CARRY/nvidia-container-runtime
 T=$(mktemp -d /tmp/nvcr-rt.XXXXXX)
 chmod 0755 "$T"
 trap 'oci_cleanup; rm -rf "$T"' EXIT
+MODE=${MODE:-legacy}
 cat >"$T/config.toml" <<EOT
 [nvidia-container-runtime]
+mode = "$MODE"
 runtimes = ["$RUNC"]
 EOT
 chmod 0644 "$T/config.toml"
@@ -52,7 +57,7 @@ PY
 }
 rt_run() { "$RUNTIME" --root "$RUNC_STATE" run -b "$T/$1" "nvcr-rt-$1" </dev/null 2>&1; }
 
-echo "== runtime, NVIDIA_VISIBLE_DEVICES=all, default capabilities"
+echo "== runtime ($MODE), NVIDIA_VISIBLE_DEVICES=all, default capabilities"
 bundle all NVIDIA_VISIBLE_DEVICES=all
 o=$(rt_run all)
 echo "$o" | sed 's/^/    | /'
@@ -61,10 +66,22 @@ check "nvidia-smi -L in the container lists the GPU" has "$o" '^GPU 0: .*\(UUID:
 check "cuda-check in the container: 0 wrong" has "$o" ': 1048576 values, 0 wrong$'
 # /proc/driver/nvidia is masked: the container cannot make the driver
 # create device nodes (ModifyDeviceFiles 0), the host's file is untouched.
-check "container's /proc/driver/nvidia is the tmpfs mask" has "$o" '^procfs-fs: tmpfs$'
+# Legacy lays a tmpfs over the directory; jit-cdi binds a params copy.
+if [ "$MODE" = legacy ]; then
+        check "container's /proc/driver/nvidia is the tmpfs mask" has "$o" '^procfs-fs: tmpfs$'
+        check "the runtime added exactly one hook" [ "$(grep -c nvidia-container-runtime-hook "$T/all/config.json")" = 1 ]
+else
+        c=$T/all/config.json
+        check "config.json: GPU 0's node is a linux.devices entry (runc makes it)" \
+                python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); sys.exit(0 if any(d["path"]=="/dev/nvidia0" for d in c["linux"]["devices"]) else 1)' "$c"
+        check "config.json: device cgroup allow rules for 195:* (runc owns them)" \
+                python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); sys.exit(0 if any(r.get("allow") and r.get("major")==195 for r in c["linux"]["resources"]["devices"]) else 1)' "$c"
+        check "config.json: every createContainer hook has its own env" \
+                python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); h=c["hooks"]["createContainer"]; sys.exit(0 if h and all(x.get("env") for x in h) else 1)' "$c"
+        check "config.json: no legacy prestart hook" [ "$(grep -c nvidia-container-runtime-hook "$c")" = 0 ]
+fi
 check "container's params say ModifyDeviceFiles: 0" has "$o" '^procfs-mask: ModifyDeviceFiles: 0$'
 check "host's params unchanged (ModifyDeviceFiles: 1)" grep -q '^ModifyDeviceFiles: 1$' /proc/driver/nvidia/params
-check "the runtime added exactly one hook" [ "$(grep -c nvidia-container-runtime-hook "$T/all/config.json")" = 1 ]
 
 echo "== runtime, NVIDIA_REQUIRE_CUDA=cuda>=99.0"
 bundle req NVIDIA_VISIBLE_DEVICES=all 'NVIDIA_REQUIRE_CUDA=cuda>=99.0'
