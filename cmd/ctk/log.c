@@ -17,7 +17,8 @@ void ctk_log_init(const struct ctk_global *g)
         started = time(NULL);
 }
 
-static void emit(const char *tty_level, const char *level, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void emit(const char *tty_level, const char *level, const char *fmt,
+                                                      va_list ap)
 {
         char msg[4096];
 

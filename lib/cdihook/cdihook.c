@@ -1,12 +1,99 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Placeholder until the hooks land (replaced in this issue). */
+/*
+ * nvidia-cdi-hook / nvidia-ctk hook: dispatch to one hook by name.
+ *
+ * A hook runs as root, started by the runtime inside the container's mount
+ * namespace. Its environment is whatever the runtime passed: runc 1.1 hands
+ * a hook without "env" the container's own environment, so LD_PRELOAD or
+ * PATH from the image may be there. By the time we run, the dynamic loader
+ * has already acted on it (which is why every hook we put in a spec carries
+ * an explicit env); what we can still do is never look at it again, nor
+ * hand it to anything: the environment is cleared before anything else.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cdihook/cdihook.h"
+#include "cdihook/hook.h"
+
+struct hook_entry {
+        const char *name;
+        int (*run)(struct hook_ctx *h, int argc, char **argv);
+        const char *summary;
+        bool hidden;
+};
+
+static int hook_noop(struct hook_ctx *h, int argc, char **argv)
+{
+        (void)h;
+        (void)argc;
+        (void)argv;
+        return 0;
+}
+
+static const struct hook_entry hooks[] = {
+        {"create-symlinks", hook_create_symlinks,
+         "A hook to create symlinks in the container.", false},
+        {"update-ldcache", hook_update_ldcache,
+         "Update ldcache in a container by running ldconfig", false},
+        {"enable-cuda-compat", hook_enable_cuda_compat,
+         "This hook allows for the CUDA Forward Compatibility libraries in a container to "
+         "be used.",
+         false},
+        {"disable-device-node-modification", hook_disable_device_node_modification,
+         "Ensure that the /proc/driver/nvidia/params file present in the container does "
+         "not allow device node modifications.",
+         false},
+        {"update-application-profile", hook_update_application_profile,
+         "Limit the GPUs that EGL and Vulkan see to those of the container.", false},
+        {"chmod", hook_chmod, "Set the permissions of folders in the container by running chmod",
+         false},
+        {"noop", hook_noop, "A no-op hook", true},
+};
+
+static void usage(FILE *f, const char *prog)
+{
+        fprintf(f, "NAME:\n   %s - A collection of hooks that may be injected into an OCI spec\n\n"
+                   "USAGE:\n   %s command [command options]\n\nCOMMANDS:\n",
+                prog, prog);
+        for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+                if (!hooks[i].hidden)
+                        fprintf(f, "   %-34s %s\n", hooks[i].name, hooks[i].summary);
+        fputs("   help, h                            Shows a list of commands or help for one "
+              "command\n",
+              f);
+}
 
 int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
 {
-        (void)debug;
-        fprintf(stderr, "%s: %s: not available in this build\n", prog, argc > 1 ? argv[1] : "");
-        return 1;
+        struct hook_ctx h = {.prog = prog, .debug = debug, .rootfd = -1};
+        const char *name;
+        int r;
+
+        /* Never trust the environment (see above), nor hand it on. */
+        (void)clearenv();
+        if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "h") == 0 ||
+            strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                if (argc > 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "h") == 0)) {
+                        /* "help HOOK": the hook's own help. */
+                        char *sub[] = {argv[0], argv[2], (char *)"--help", NULL};
+
+                        return cdi_hook_main(3, sub, prog, debug);
+                }
+                usage(argc < 2 ? stderr : stdout, prog);
+                return argc < 2 ? 1 : 0;
+        }
+        name = argv[1];
+        for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+                if (strcmp(name, hooks[i].name) != 0)
+                        continue;
+                h.name = hooks[i].name;
+                r = hooks[i].run(&h, argc - 1, argv + 1);
+                hook_ctx_clear(&h);
+                return r;
+        }
+        /* As the reference: an unknown hook (one from a newer spec) only warns. */
+        fprintf(stderr, "%s: warning: unknown hook \"%s\" ignored\n", prog, name);
+        return 0;
 }

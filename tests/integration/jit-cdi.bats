@@ -48,6 +48,11 @@ gpu_bundle() {
         jq --argjson e "$env" '.process.env += $e' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
 }
 
+# in_sim CMD…: in the simulated host's namespace (where runc keeps its state).
+in_sim() {
+        timeout 60 "$FIXTURES/simhost-enter" "$SIM" -- "$@" </dev/null
+}
+
 # rt MODE BUNDLE [RUNTIME ARGS…]: `nvidia-container-runtime run` with MODE's config.
 rt() {
         local mode=$1 b=$2
@@ -74,5 +79,76 @@ rt() {
         jq -e '[.hooks.createContainer[].args[1]] == ["create-symlinks","enable-cuda-compat","update-ldcache","disable-device-node-modification"]' "$c"
         jq -e '[.hooks.prestart[] | select(.path | test("nvidia-container-runtime-hook$"))] | length == 0' "$c"
         jq -e '.process.env | index("NVIDIA_VISIBLE_DEVICES=void") != null' "$c"
+        a0_check
+}
+
+# What the container sees of the GPU: device nodes (with numbers), driver
+# files and links in the library and binary dirs, firmware. One line each.
+LIST_SCRIPT='
+for f in /dev/nvidia* /dev/nvidia-caps/* /usr/lib/x86_64-linux-gnu/* /usr/lib/i386-linux-gnu/* /usr/bin/nvidia* /lib/firmware/nvidia/*/*; do
+        [ -e "$f" ] || [ -L "$f" ] || continue
+        case $f in
+        /usr/lib/*) case ${f##*/} in *nvidia* | *cuda* | *GL* | *EGL* | *vdpau* | *nvcuvid* | *nvoptix*) ;; *) continue ;; esac ;;
+        esac
+        if [ -L "$f" ]; then echo "L $f -> $(readlink "$f")"
+        elif [ -c "$f" ]; then echo "C $f $(stat -c %t:%T "$f")"
+        else echo "F $f"
+        fi
+done | sort'
+
+@test "jit-cdi and legacy: the same request (NVIDIA_DRIVER_CAPABILITIES=all, GPUs 0,2) gives the same nodes, files and links" {
+        printf '%s\n' "$LIST_SCRIPT" >"$T/list.sh"
+        for mode in legacy jit-cdi; do
+                make_bundle "$T/$mode" --no-configure --script "$T/list.sh" || return 1
+                jq '.process.env += ["NVIDIA_VISIBLE_DEVICES=0,2","NVIDIA_DRIVER_CAPABILITIES=all"]' \
+                        "$T/$mode/config.json" >"$T/c" && mv "$T/c" "$T/$mode/config.json"
+                run rt "$mode" "$T/$mode"
+                echo "[$mode] status $status"
+                [ "$status" -eq 0 ]
+                printf '%s\n' "$output" | grep -E '^[LCF] ' >"$T/$mode.list"
+        done
+        diff -u "$T/legacy.list" "$T/jit-cdi.list"
+        # And it is the GPU: two GPU nodes, libcuda and nvidia-smi.
+        grep -c '^C /dev/nvidia[0-9]' "$T/jit-cdi.list" | grep -qx 2
+        grep -q "^F /usr/lib/x86_64-linux-gnu/libcuda.so.$DRV$" "$T/jit-cdi.list"
+        grep -q '^F /usr/bin/nvidia-smi$' "$T/jit-cdi.list"
+        a0_check
+}
+
+@test "jit-cdi: the GPU's device rules are runc's own (state.json), so re-applying the cgroup keeps them; the legacy hook's are not" {
+        # What systemd's daemon-reload (or runc) re-applies is runc's cgroup
+        # configuration. The machine has no systemd to show the loss itself;
+        # the configuration runc holds is what decides it.
+        for mode in legacy jit-cdi; do
+                gpu_bundle "$T/$mode" '["NVIDIA_VISIBLE_DEVICES=2"]' '["/bin/sleep","60"]'
+                id=$(new_ctr_id upd)
+                timeout 60 "$FIXTURES/simhost-enter" "$SIM" -- env PATH="$SCRATCH/bin:$PATH" \
+                        NVIDIA_CTK_CONFIG_FILE_PATH="$SCRATCH/$mode.toml" "$RUNTIME" --root "$T/state" run -d -b "$T/$mode" "$id" \
+                        </dev/null >"$T/$mode.out" 2>&1 || cat "$T/$mode.out"
+                # No NVIDIA driver on this machine: an allowed open says ENXIO, a denied one EPERM.
+                run in_sim "$RUNC" --root "$T/state" exec "$id" /bin/sh -c 'head -c1 /dev/nvidia0 2>&1; true'
+                echo "[$mode] $output"
+                [[ $output == *"No such device or address"* ]]
+                # GPU 2 is /dev/nvidia0 (195:0) on the simulated host.
+                n=$(jq '[.. | objects | select(.allow == true and .major == 195 and .minor == 0)] | length' "$T/state/$id/state.json")
+                echo "[$mode] rules for 195:0 in runc's state: $n"
+                if [ "$mode" = jit-cdi ]; then [ "$n" -ge 1 ]; else [ "$n" = 0 ]; fi
+                in_sim "$RUNC" --root "$T/state" delete -f "$id" || true
+        done
+}
+
+@test "hostile input: LD_PRELOAD/LD_LIBRARY_PATH in the image env never reach the createContainer hooks (runc 1.1.5 would hand them to a hook without env)" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=0"]'
+        owned=$T/owned
+        printf '#include <stdio.h>\n__attribute__((constructor)) static void c(void) { FILE *f = fopen("%s", "w"); if (f) fclose(f); }\n' "$owned" >"$T/poc.c"
+        cc -shared -fPIC -o "$T/b/rootfs/poc.so" "$T/poc.c"
+        # The host path of the image's library: the worst case for a hook that runs before pivot_root.
+        jq --arg p "$T/b/rootfs/poc.so" --arg d "$T/b/rootfs" \
+                '.process.env += ["LD_PRELOAD=" + $p, "LD_LIBRARY_PATH=" + $d, "LD_AUDIT=" + $p] | .process.args = ["/bin/busybox","true"]' \
+                "$T/b/config.json" >"$T/b/c" && mv "$T/b/c" "$T/b/config.json"
+        run rt jit-cdi "$T/b"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ ! -e "$owned" ]
         a0_check
 }

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * disable-device-node-modification: the container sees
+ * /proc/driver/nvidia/params with "ModifyDeviceFiles: 0", so that NVML and
+ * nvidia-smi in it never create or chmod device nodes.
+ *
+ * The reference writes the modified copy into a tmpfs it mounts under
+ * /run on the host's filesystem tree and removes afterwards. Here nothing
+ * ever has a path: a tmpfs is created detached (fsopen/fsmount), the file
+ * written into it through its fd, a read-only clone of that one file taken
+ * (open_tree) and attached (move_mount) onto the target's O_PATH fd. The
+ * tmpfs itself goes away when its fd is closed; only the file mount stays,
+ * in the container's mount namespace.
+ *
+ * The target is resolved through the safe-path layer and must be a regular
+ * file on the same filesystem as the host's driver directory (procfs on a
+ * real host): we only ever cover the kernel's own file, never one the image
+ * placed there. No driver on the host (no params), or no driver directory
+ * in the container's procfs: nothing to do, exit 0.
+ */
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "apply/mount-tree.h"
+#include "cdihook/hook.h"
+#include "core/err.h"
+#include "core/fileio.h"
+#include "core/macro.h"
+#include "plan/masks.h"
+#include "safepath/in-root-create.h"
+#include "safepath/in-root.h"
+
+#define PARAMS PROC_DRIVER_DIR "/params"
+
+/* The modified copy in a detached tmpfs; returns an O_PATH fd of the file. */
+static int make_params_file(const char *text, int *tmpfs, struct nvcr_err *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(text);
+        int r;
+
+        *tmpfs = tree_tmpfs(0755, err);
+        if (*tmpfs < 0)
+                return *tmpfs;
+        fd = openat(*tmpfs, "params", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+        if (fd < 0)
+                return nvcr_err_setsys(err, errno, "cannot create the params copy");
+        for (size_t off = 0; off < len;) {
+                ssize_t n = write(fd, text + off, len - off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return nvcr_err_setsys(err, n < 0 ? errno : EIO,
+                                               "cannot write the params copy");
+                off += (size_t)n;
+        }
+        r = openat(*tmpfs, "params", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        return r < 0 ? nvcr_err_setsys(err, errno, "cannot reopen the params copy") : r;
+}
+
+static int mask_params(struct hook_ctx *h, const char *fixed, long host_fstype,
+                       struct nvcr_err *err)
+{
+        _cleanup_close_ int target = -EBADF, tmpfs = -EBADF, file = -EBADF, tree = -EBADF;
+        struct nvcr_err ignored = {0};
+        struct statfs sf;
+        struct stat st;
+        int r;
+
+        target = in_root_open(h->rootfd, PARAMS, O_PATH | O_NOFOLLOW, &ignored);
+        if (target < 0) {
+                hook_debug(h, "%s: %s; nothing to mask", PARAMS, ignored.msg);
+                return 0;
+        }
+        if (fstat(target, &st) < 0 || fstatfs(target, &sf) < 0)
+                return nvcr_err_setsys(err, errno, "%s in the container", PARAMS);
+        if (!S_ISREG(st.st_mode) ||
+            ((long)sf.f_type != PROC_SUPER_MAGIC && (long)sf.f_type != host_fstype)) {
+                /* Not the kernel's file (e.g. already masked by a tmpfs): left alone. */
+                hook_debug(h, "%s: not the driver's procfs file (filesystem %#lx), left alone",
+                           PARAMS, (unsigned long)sf.f_type);
+                return 0;
+        }
+        r = fd_check_in_root(target, h->rootpath, err);
+        if (r < 0)
+                return r;
+        file = make_params_file(fixed, &tmpfs, err);
+        if (file < 0)
+                return nvcr_err_wrap(err, "%s", PARAMS);
+        tree = tree_clone(file, TREE_PROC_ATTRS, PARAMS, err);
+        if (tree < 0)
+                return tree;
+        r = tree_attach(tree, target, PARAMS, err);
+        if (r < 0)
+                return r;
+        hook_debug(h, "%s: ModifyDeviceFiles set to 0", PARAMS);
+        return 0;
+}
+
+int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **argv)
+{
+        char *cspec = NULL;
+        const struct hook_flag flags[] = {
+                {.name = "container-spec",
+                 .kind = HOOK_FLAG_STRING,
+                 .usage = "(accepted, not used: the OCI state on stdin names the bundle)",
+                 .str = &cspec},
+        };
+        _cleanup_free_ char *text = NULL, *fixed = NULL;
+        _cleanup_close_ int hostfd = -EBADF;
+        struct nvcr_err err = {0};
+        struct statfs sf;
+        bool help;
+        int r = hook_parse_flags(argc, argv, flags, ARRAY_SIZE(flags), &help, &err);
+
+        if (r < 0)
+                return hook_fail(h, &err);
+        if (help) {
+                hook_print_help(h,
+                                "Ensure that the /proc/driver/nvidia/params file present in the "
+                                "container does not allow device node modifications.",
+                                flags, ARRAY_SIZE(flags));
+                return 0;
+        }
+        /* The host's params: the runtime runs us before pivot_root, /proc is still the host's. */
+        hostfd = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (hostfd < 0 && errno == ENOENT) {
+                hook_debug(h, "%s: no NVIDIA driver on the host, nothing to do", PARAMS);
+                return 0;
+        }
+        if (hostfd < 0 || fstatfs(hostfd, &sf) < 0) {
+                nvcr_err_setsys(&err, errno, "%s", PARAMS);
+                return hook_fail(h, &err);
+        }
+        r = read_fd_all(hostfd, 1 << 20, &text, NULL, &err);
+        if (r < 0) {
+                nvcr_err_wrap(&err, "%s", PARAMS);
+                return hook_fail(h, &err);
+        }
+        fixed = masks_rewrite_params(text);
+        if (fixed == NULL)
+                return hook_fail(h, &(struct nvcr_err){ENOMEM, "out of memory"});
+        if (strcmp(fixed, text) == 0) {
+                hook_debug(h, "%s: device node modification already disabled", PARAMS);
+                return 0;
+        }
+        r = hook_open_root(h, &err);
+        if (r < 0)
+                return hook_fail(h, &err);
+        r = mask_params(h, fixed, (long)sf.f_type, &err);
+        return r < 0 ? hook_fail(h, &err) : 0;
+}
