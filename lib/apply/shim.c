@@ -5,6 +5,7 @@
 #include "apply/oci-spec-hook.h"
 #include "apply/prestart.h"
 #include "apply/request-plan.h"
+#include "apply/shim-cdi.h"
 #include "apply/shim.h"
 #include "cdi/apply-spec.h"
 #include "cdi/from-plan.h"
@@ -62,7 +63,7 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
                    const char **phase, struct nvcr_err *err)
 {
         __attribute__((cleanup(ctx_freep))) struct nvcr_ctx *ctx = NULL;
-        struct cdi_from_plan_opts fo = {.hook_path = paths->cdi_hook};
+        struct cdi_from_plan_opts fo = {.hook_path = paths->cdi_hook, .one_hook = true};
         struct cdi_edits edits = {0};
         struct nvcr_plan *plan = NULL;
         int r;
@@ -101,6 +102,11 @@ static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
                                       spec->nmounts, spec->privileged, &knobs, &creq, err);
         if (r >= 0 && !creq.gpu_container) {
                 container_request_free(&creq);
+                /* CDI devices by annotation only (Kubernetes device plugins). */
+                if (cfg->runtime.mode != NVCR_MODE_LEGACY && shim_cdi_annotated(cfg, spec)) {
+                        *phase = "";
+                        return shim_cdi(cfg, spec, NULL, err);
+                }
                 return 0; /* void, empty or unset: config.json stays byte for byte */
         }
         if (r >= 0)
@@ -115,7 +121,8 @@ static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
                 r = jit_cdi(cfg, spec, &creq, paths, phase, err);
                 break;
         case NVCR_MODE_CDI:
-                r = nvcr_err_set(err, ENOTSUP, "cdi mode: not supported yet");
+                *phase = "";
+                r = shim_cdi(cfg, spec, creq.devices, err);
                 break;
         case NVCR_MODE_CSV:
                 r = nvcr_err_set(err, ENOTSUP, "csv mode is for Tegra systems, not supported");

@@ -188,6 +188,39 @@ static int add_mask_hooks(const struct nvcr_plan *p, const char *hook, struct cd
         return 0;
 }
 
+static int add_hooks(const struct nvcr_plan *plan, const struct cdi_from_plan_opts *o,
+                     const char *hook, struct cdi_edits *out, struct nvcr_err *err)
+{
+        int r;
+
+        /* Order matters: links before the cache, compat config before the cache. */
+        if ((r = add_symlink_hook(plan, hook, out, err)) < 0 ||
+            (r = add_compat_hook(plan, hook, out, err)) < 0 ||
+            (r = add_ldcache_hook(plan, o, hook, out, err)) < 0 ||
+            (r = add_mask_hooks(plan, hook, out, err)) < 0)
+                return r;
+        return 0;
+}
+
+/* The hooks of `sep` as one: "nvidia-cdi-hook A … --then B …". */
+static int chain(const struct cdi_edits *sep, struct cdi_edits *out, struct nvcr_err *err)
+{
+        _cleanup_(strv_freep) char **argv = NULL;
+
+        if (sep->nhooks == 0)
+                return 0;
+        if (strv_push(&argv, "nvidia-cdi-hook") < 0)
+                return nvcr_err_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < sep->nhooks; i++) {
+                if (i > 0 && strv_push(&argv, "--then") < 0)
+                        return nvcr_err_set(err, ENOMEM, "out of memory");
+                for (size_t j = 1; sep->hooks[i].args && sep->hooks[i].args[j]; j++)
+                        if (strv_push(&argv, sep->hooks[i].args[j]) < 0)
+                                return nvcr_err_set(err, ENOMEM, "out of memory");
+        }
+        return add_hook(out, sep->hooks[0].path, argv, err);
+}
+
 int cdi_edits_from_plan(const struct nvcr_plan *plan, const struct cdi_from_plan_opts *o,
                         struct cdi_edits *out, struct nvcr_err *err)
 {
@@ -204,11 +237,14 @@ int cdi_edits_from_plan(const struct nvcr_plan *plan, const struct cdi_from_plan
                 return r;
         if (o->no_hooks)
                 return 0;
-        /* Order matters: links before the cache, compat config before the cache. */
-        if ((r = add_symlink_hook(plan, hook, out, err)) < 0 ||
-            (r = add_compat_hook(plan, hook, out, err)) < 0 ||
-            (r = add_ldcache_hook(plan, o, hook, out, err)) < 0 ||
-            (r = add_mask_hooks(plan, hook, out, err)) < 0)
+        if (o->one_hook) {
+                struct cdi_edits sep = {0};
+
+                r = add_hooks(plan, o, hook, &sep, err);
+                if (r >= 0)
+                        r = chain(&sep, out, err);
+                cdi_edits_clear(&sep);
                 return r;
-        return 0;
+        }
+        return add_hooks(plan, o, hook, out, err);
 }

@@ -65,10 +65,27 @@ static void usage(FILE *f, const char *prog)
               f);
 }
 
+/* argv[0] is the hook's name; argv[argc] is NULL. */
+static int run_one(struct hook_ctx *h, int argc, char **argv)
+{
+        if (argc < 1) {
+                fprintf(stderr, "%s: an empty hook in a --then chain\n", h->prog);
+                return 1;
+        }
+        for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+                if (strcmp(argv[0], hooks[i].name) != 0)
+                        continue;
+                h->name = hooks[i].name;
+                return hooks[i].run(h, argc, argv);
+        }
+        /* As the reference: an unknown hook (one from a newer spec) only warns. */
+        fprintf(stderr, "%s: warning: unknown hook \"%s\" ignored\n", h->prog, argv[0]);
+        return 0;
+}
+
 int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
 {
         struct hook_ctx h = {.prog = prog, .debug = debug, .rootfd = -1};
-        const char *name;
         int r;
 
         /* Never trust the environment (see above), nor hand it on. */
@@ -84,16 +101,23 @@ int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
                 usage(argc < 2 ? stderr : stdout, prog);
                 return argc < 2 ? 1 : 0;
         }
-        name = argv[1];
-        for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
-                if (strcmp(name, hooks[i].name) != 0)
-                        continue;
-                h.name = hooks[i].name;
-                r = hooks[i].run(&h, argc - 1, argv + 1);
-                hook_ctx_clear(&h);
-                return r;
+        /*
+         * "A args… --then B args…": several hooks in one process, the OCI
+         * state read once. The runtime's jit-cdi edits use one such chain
+         * instead of four createContainer hooks: every process runc starts
+         * costs a fork and an exec at each container start. The first
+         * failing hook stops the chain.
+         */
+        r = 0;
+        for (int i = 1; i < argc && r == 0;) {
+                int end = i;
+
+                while (end < argc && strcmp(argv[end], "--then") != 0)
+                        end++;
+                argv[end < argc ? end : argc] = NULL;
+                r = run_one(&h, end - i, argv + i);
+                i = end + 1;
         }
-        /* As the reference: an unknown hook (one from a newer spec) only warns. */
-        fprintf(stderr, "%s: warning: unknown hook \"%s\" ignored\n", prog, name);
-        return 0;
+        hook_ctx_clear(&h);
+        return r;
 }

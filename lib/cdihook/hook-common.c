@@ -65,6 +65,9 @@ int hook_open_root(struct hook_ctx *h, struct nvcr_err *err)
         _cleanup_close_ int bundlefd = -EBADF;
         int r;
 
+        /* A later hook of a chain: the state was read and the root opened once. */
+        if (h->rootfd >= 0)
+                return 0;
         r = oci_state_read_fd(STDIN_FILENO, &st, err);
         if (r < 0)
                 return r;
