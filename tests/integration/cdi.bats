@@ -220,3 +220,37 @@ assert_cdi_gpus() {
         [[ "$output" == *"unresolvable CDI devices nvidia.com/gpu=99"* ]]
         [[ "$output" != *"started=1"* ]]
 }
+
+@test "three paths, one plan: legacy hook, jit-cdi spec and the CDI spec through podman give the same nodes, files and links (GPUs 0,2, NVIDIA_DRIVER_CAPABILITIES=all)" {
+        [ "$HOOK_WORKS" = 1 ] || skip "nvidia-cdi-hook not usable"
+        # The runtime finds nvidia-cdi-hook on its PATH for jit-cdi.
+        ln -sf "$CDIHOOK" "$SCRATCH/bin/nvidia-cdi-hook"
+        for mode in legacy jit-cdi; do
+                printf '[nvidia-container-cli]\nload-kmods = false\n[nvidia-container-runtime]\nmode = "%s"\nruntimes = ["%s"]\n' \
+                        "$mode" "$RUNC" >"$T/$mode.toml"
+                mk_rootfs "$T/rootfs-$mode" debian
+                run timeout 120 "$ENGINES/ns-enter.sh" "$SIM" "$T/$mode.toml" -- \
+                        env CONTAINERS_CONF="$PD/containers.conf" PATH="$SCRATCH/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+                        podman --root "$PD/root" --runroot "$PD/runroot" --tmpdir "$PD/tmp" \
+                        run --rm --network none --cgroup-parent "/$ENGINE_TAG" --runtime "$RUNTIME" \
+                        -e NVIDIA_VISIBLE_DEVICES=0,2 -e NVIDIA_DRIVER_CAPABILITIES=all \
+                        --rootfs "$T/rootfs-$mode" sh -c "$GPU_LIST_SCRIPT" </dev/null
+                echo "[$mode] status $status"
+                [ "$status" -eq 0 ]
+                printf '%s\n' "$output" | grep -E '^[LCF] ' >"$T/$mode.list"
+        done
+        run pod_cdi "$SPECS/nvidia.yaml" --device nvidia.com/gpu=0 --device nvidia.com/gpu=2 \
+                --rootfs "$T/rootfs" sh -c "$GPU_LIST_SCRIPT"
+        echo "[cdi] status $status"
+        [ "$status" -eq 0 ]
+        printf '%s\n' "$output" | grep -E '^[LCF] ' >"$T/cdi.list"
+        rm -f "$SCRATCH/bin/nvidia-cdi-hook"
+        wc -l "$T"/*.list
+        diff -u "$T/legacy.list" "$T/jit-cdi.list"
+        diff -u "$T/legacy.list" "$T/cdi.list"
+        # It is the GPU: GPU 0 is nvidia4, GPU 2 nvidia0; libcuda; nvidia-smi.
+        grep -q '^C /dev/nvidia4 c3:4$' "$T/cdi.list"
+        grep -q '^C /dev/nvidia0 c3:0$' "$T/cdi.list"
+        grep -q "^F /usr/lib/x86_64-linux-gnu/libcuda.so.$DRV$" "$T/cdi.list"
+        grep -q '^F /usr/bin/nvidia-smi$' "$T/cdi.list"
+}

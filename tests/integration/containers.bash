@@ -561,3 +561,18 @@ assert_ldcache_updated() {
                 return 1
         fi
 }
+
+# GPU_LIST_SCRIPT: what a container sees of the GPU: device nodes (with numbers), driver
+# files and links in the library and binary dirs, firmware. One line each: the three paths (legacy, jit-cdi, CDI) are compared
+# with it (jit-cdi.bats, cdi.bats).
+GPU_LIST_SCRIPT='
+for f in /dev/nvidia* /dev/nvidia-caps/* /usr/lib/x86_64-linux-gnu/* /usr/lib/i386-linux-gnu/* /usr/bin/nvidia* /lib/firmware/nvidia/*/*; do
+        [ -e "$f" ] || [ -L "$f" ] || continue
+        case $f in
+        /usr/lib/*) case ${f##*/} in *nvidia* | *cuda* | *GL* | *EGL* | *vdpau* | *nvcuvid* | *nvoptix*) ;; *) continue ;; esac ;;
+        esac
+        if [ -L "$f" ]; then echo "L $f -> $(readlink "$f")"
+        elif [ -c "$f" ]; then echo "C $f $(stat -c %t:%T "$f")"
+        else echo "F $f"
+        fi
+done | sort'

@@ -84,22 +84,8 @@ rt() {
         a0_check
 }
 
-# What the container sees of the GPU: device nodes (with numbers), driver
-# files and links in the library and binary dirs, firmware. One line each.
-LIST_SCRIPT='
-for f in /dev/nvidia* /dev/nvidia-caps/* /usr/lib/x86_64-linux-gnu/* /usr/lib/i386-linux-gnu/* /usr/bin/nvidia* /lib/firmware/nvidia/*/*; do
-        [ -e "$f" ] || [ -L "$f" ] || continue
-        case $f in
-        /usr/lib/*) case ${f##*/} in *nvidia* | *cuda* | *GL* | *EGL* | *vdpau* | *nvcuvid* | *nvoptix*) ;; *) continue ;; esac ;;
-        esac
-        if [ -L "$f" ]; then echo "L $f -> $(readlink "$f")"
-        elif [ -c "$f" ]; then echo "C $f $(stat -c %t:%T "$f")"
-        else echo "F $f"
-        fi
-done | sort'
-
 @test "jit-cdi and legacy: the same request (NVIDIA_DRIVER_CAPABILITIES=all, GPUs 0,2) gives the same nodes, files and links" {
-        printf '%s\n' "$LIST_SCRIPT" >"$T/list.sh"
+        printf '%s\n' "$GPU_LIST_SCRIPT" >"$T/list.sh"
         for mode in legacy jit-cdi; do
                 make_bundle "$T/$mode" --no-configure --script "$T/list.sh" || return 1
                 jq '.process.env += ["NVIDIA_VISIBLE_DEVICES=0,2","NVIDIA_DRIVER_CAPABILITIES=all"]' \
