@@ -137,6 +137,30 @@ static int add_compat_hook(const struct nvcr_plan *p, const char *hook, struct c
         return add_hook(out, hook, argv, err);
 }
 
+static const char *base_name(const char *path)
+{
+        const char *s = strrchr(path, '/');
+
+        return s ? s + 1 : path;
+}
+
+/* --library NAME for every driver file and link the plan puts in the library dirs. */
+static int add_library_names(const struct nvcr_plan *p, char ***argv)
+{
+        for (size_t i = 0; i < p->nmounts; i++)
+                if (p->mounts[i].type == PLAN_MOUNT_DRIVER_FILE &&
+                    strstr(base_name(p->mounts[i].target), ".so") != NULL &&
+                    (strv_push(argv, "--library") < 0 ||
+                     strv_push(argv, base_name(p->mounts[i].target)) < 0))
+                        return -ENOMEM;
+        for (size_t i = 0; i < p->nsymlinks; i++)
+                if (strstr(base_name(p->symlinks[i].path), ".so") != NULL &&
+                    (strv_push(argv, "--library") < 0 ||
+                     strv_push(argv, base_name(p->symlinks[i].path)) < 0))
+                        return -ENOMEM;
+        return 0;
+}
+
 static int add_ldcache_hook(const struct nvcr_plan *p, const struct cdi_from_plan_opts *o,
                             const char *hook, struct cdi_edits *out, struct nvcr_err *err)
 {
@@ -157,6 +181,9 @@ static int add_ldcache_hook(const struct nvcr_plan *p, const struct cdi_from_pla
                         return nvcr_err_set(err, ENOMEM, "out of memory");
                 folders++;
         }
+        /* Our own hook only: name what we add, so the image's libraries are not rescanned. */
+        if (o->one_hook && folders > 0 && add_library_names(p, &argv) < 0)
+                return nvcr_err_set(err, ENOMEM, "out of memory");
         return folders > 0 ? add_hook(out, hook, argv, err) : 0;
 }
 

@@ -111,7 +111,7 @@ int hook_enable_cuda_compat(struct hook_ctx *h, int argc, char **argv)
         r = ldconf_write(h, LDCONF_COMPAT, compat_folders, &err);
         if (r < 0)
                 return hook_fail(h, &err);
-        r = ldcache_update_container(h, compat_folders, &err);
+        r = ldcache_update_container(h, compat_folders, NULL, NULL, &err);
         if (r < 0)
                 return hook_fail(h, &err);
         return 0;

@@ -373,7 +373,7 @@ static int scan_entry(struct scan *s, int dfd, const char *folder, const struct 
 
 /* Scans one folder into the builder; a missing folder is skipped, as ldconfig does. */
 static int scan_folder(struct hook_ctx *h, struct ldcache_builder *b, const char *folder,
-                       struct nvcr_err *err)
+                       char *const *only, struct nvcr_err *err)
 {
         struct scan s = {.h = h};
         _cleanup_closedir_ DIR *d = NULL;
@@ -391,10 +391,22 @@ static int scan_folder(struct hook_ctx *h, struct ldcache_builder *b, const char
                 (void)close(fd);
                 return nvcr_err_setsys(err, errno, "%s: cannot read the directory", folder);
         }
-        while ((de = readdir(d)) != NULL) {
-                r = scan_entry(&s, dirfd(d), folder, de, false);
-                if (r < 0)
-                        break;
+        if (only != NULL) {
+                /* Just these names (type unknown: scan_entry stats them, never following). */
+                for (char *const *n = only; *n && r >= 0; n++) {
+                        struct dirent fake = {.d_type = DT_UNKNOWN};
+
+                        if (strchr(*n, '/') != NULL || strlen(*n) >= sizeof(fake.d_name))
+                                continue;
+                        memcpy(fake.d_name, *n, strlen(*n) + 1);
+                        r = scan_entry(&s, dirfd(d), folder, &fake, false);
+                }
+        } else {
+                while ((de = readdir(d)) != NULL) {
+                        r = scan_entry(&s, dirfd(d), folder, de, false);
+                        if (r < 0)
+                                break;
+                }
         }
         for (size_t i = 0; i < s.nlibs && r >= 0; i++) {
                 const struct dlib *l = &s.libs[i];
@@ -469,8 +481,9 @@ static struct ldcache *load_existing(struct hook_ctx *h)
         return c;
 }
 
-static int build_image(struct hook_ctx *h, char *const *folders, const struct ldcache *old,
-                       char **img, size_t *len, struct nvcr_err *err)
+static int build_image(struct hook_ctx *h, char *const *full, char *const *folders,
+                       char *const *only, const struct ldcache *old, char **img, size_t *len,
+                       struct nvcr_err *err)
 {
         _cleanup_(ldcache_builder_freep) struct ldcache_builder *b = NULL;
         size_t skipped = 0;
@@ -478,8 +491,11 @@ static int build_image(struct hook_ctx *h, char *const *folders, const struct ld
 
         if (r < 0)
                 return r;
+        for (char *const *f = full; f && *f; f++)
+                if ((r = scan_folder(h, b, *f, NULL, err)) < 0)
+                        return r;
         for (char *const *f = folders; f && *f; f++)
-                if ((r = scan_folder(h, b, *f, err)) < 0)
+                if ((r = scan_folder(h, b, *f, only, err)) < 0)
                         return r;
         if (old != NULL) {
                 r = ldcache_builder_add_cache(b, old, &skipped, err);
@@ -493,7 +509,8 @@ static int build_image(struct hook_ctx *h, char *const *folders, const struct ld
         return ldcache_builder_serialize(b, GENERATOR, img, len, err);
 }
 
-int ldcache_update_container(struct hook_ctx *h, char *const *folders, struct nvcr_err *err)
+int ldcache_update_container(struct hook_ctx *h, char *const *full, char *const *folders,
+                             char *const *only, struct nvcr_err *err)
 {
         _cleanup_(ldcache_freep) struct ldcache *old = load_existing(h);
         _cleanup_free_ char *img = NULL;
@@ -501,12 +518,12 @@ int ldcache_update_container(struct hook_ctx *h, char *const *folders, struct nv
         size_t len = 0;
         int r;
 
-        r = build_image(h, folders, old, &img, &len, err);
+        r = build_image(h, full, folders, only, old, &img, &len, err);
         if (r == -EFBIG && old != NULL) {
                 /* A hostile cache too large to merge: ours alone still serves the libraries. */
                 hook_warn(h, "%s/%s: %s; it is replaced", CACHE_DIR, CACHE_NAME, err->msg);
                 nvcr_err_clear(err);
-                r = build_image(h, folders, NULL, &img, &len, err);
+                r = build_image(h, full, folders, only, NULL, &img, &len, err);
         }
         if (r < 0)
                 return nvcr_err_wrap(err, "ld.so.cache");

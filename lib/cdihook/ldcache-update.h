@@ -41,8 +41,14 @@ int ldconf_read(struct hook_ctx *h, const char *name, char ***ret, struct nvcr_e
  * entries of the existing cache. An existing cache that cannot be parsed,
  * or one too large to merge, is replaced (with a warning): the loader was
  * not using it either.
+ * `full` folders are scanned whole (the CUDA compat folder); `folders` too,
+ * unless `only` names the files to look at in them (our jit-cdi chain: the
+ * driver files it mounted and the links it made). Scanning a CUDA image's
+ * library directory, hundreds of libraries, costs milliseconds at every
+ * start; the image's own libraries are in its cache already.
  */
-int ldcache_update_container(struct hook_ctx *h, char *const *folders, struct nvcr_err *err);
+int ldcache_update_container(struct hook_ctx *h, char *const *full, char *const *folders,
+                             char *const *only, struct nvcr_err *err);
 
 /* Writes dirfd/name: a temporary file renamed over it (no fsync: see the .c). */
 int hook_write_atomic(int dirfd, const char *name, const void *buf, size_t len, unsigned mode,

@@ -45,7 +45,7 @@ static unsigned folders_hash(char *const *v)
 
 int hook_update_ldcache(struct hook_ctx *h, int argc, char **argv)
 {
-        _cleanup_(strv_freep) char **raw = NULL, **folders = NULL, **front = NULL;
+        _cleanup_(strv_freep) char **raw = NULL, **folders = NULL, **full = NULL, **only = NULL;
         char *ldconfig = NULL, *cspec = NULL;
         const struct hook_flag flags[] = {
                 {.name = "folder",
@@ -53,6 +53,11 @@ int hook_update_ldcache(struct hook_ctx *h, int argc, char **argv)
                  .usage = "Specify a folder to add to /etc/ld.so.conf before updating the "
                           "ld cache",
                  .list = &raw},
+                {.name = "library",
+                 .kind = HOOK_FLAG_LIST,
+                 .usage = "Look only at these file names in the folders, not at every "
+                          "library there (the runtime's jit-cdi edits name what they mounted)",
+                 .list = &only},
                 {.name = "ldconfig-path",
                  .kind = HOOK_FLAG_STRING,
                  .usage = "Specify the path to the ldconfig program (accepted, not used: the "
@@ -93,18 +98,16 @@ int hook_update_ldcache(struct hook_ctx *h, int argc, char **argv)
         r = ldconf_read(h, LDCONF_COMPAT, &compat, &err);
         if (r < 0)
                 return hook_fail(h, &err);
+        /* The compat folder first and whole; a --folder naming it again adds nothing. */
         for (char **f = compat; f && *f; f++)
-                if (push_unique(&front, *f) < 0)
-                        return hook_fail(h, &(struct nvcr_err){ENOMEM, "out of memory"});
-        for (char **f = folders; *f; f++)
-                if (push_unique(&front, *f) < 0)
+                if (push_unique(&full, *f) < 0)
                         return hook_fail(h, &(struct nvcr_err){ENOMEM, "out of memory"});
         (void)snprintf(conf, sizeof(conf), "%s-%08x.conf", LDCONF_CDI_PREFIX,
                        folders_hash(folders));
         r = ldconf_write(h, conf, folders, &err);
         if (r < 0)
                 return hook_fail(h, &err);
-        r = ldcache_update_container(h, front, &err);
+        r = ldcache_update_container(h, full, folders, only, &err);
         if (r < 0)
                 return hook_fail(h, &err);
         return 0;

@@ -96,6 +96,16 @@ rt() {
                 printf '%s\n' "$output" | grep -E '^[LCF] ' >"$T/$mode.list"
         done
         diff -u "$T/legacy.list" "$T/jit-cdi.list"
+        # The loader cache: ldconfig in the sandbox (legacy) and our cache
+        # writer, told only the names it added (jit-cdi), list the same driver entries.
+        for mode in legacy jit-cdi; do
+                ldconfig -p -C "$T/$mode/rootfs/etc/ld.so.cache" | grep -E 'nvidia|cuda|GL|EGL|vdpau|nvcuvid|nvoptix' | grep -v '^Cache generated' |
+                        sed 's/^[[:space:]]*//' | sort >"$T/$mode.cache"
+        done
+        cat "$T/jit-cdi.cache"
+        [ -s "$T/jit-cdi.cache" ]
+        grep -q '^libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1$' "$T/jit-cdi.cache"
+        diff -u "$T/legacy.cache" "$T/jit-cdi.cache"
         # And it is the GPU: two GPU nodes, libcuda and nvidia-smi.
         grep -c '^C /dev/nvidia[0-9]' "$T/jit-cdi.list" | grep -qx 2
         grep -q "^F /usr/lib/x86_64-linux-gnu/libcuda.so.$DRV$" "$T/jit-cdi.list"
