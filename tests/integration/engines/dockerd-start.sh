@@ -13,6 +13,8 @@
 #  - DIR/bin on dockerd's PATH: nvidia-container-runtime-hook and
 #    nvidia-container-cli (links to BUILDDIR's). dockerd looks the hook up once
 #    at start to register the "nvidia" device driver (--gpus);
+#    NVCR_MODE=MODE in the environment: config.toml gets mode = MODE and DIR/bin
+#    nvidia-cdi-hook too (jit-cdi, as an install has it);
 #  - DIR/config.toml (root, 0644): load-kmods = false, runtimes = [runc]; given
 #    to the runtime shim through NVIDIA_CTK_CONFIG_FILE_PATH, and shown at
 #    /etc/nvidia-container-runtime/config.toml in the daemon's namespace (the
@@ -48,10 +50,18 @@ mkdir -p "$D/bin" "$D/etc-add/nvidia-container-runtime" "$D/etc-upper" "$D/etc-w
 chmod 0755 "$D"
 ln -sfn "$BUILD/cmd/hook/nvidia-container-runtime-hook" "$D/bin/nvidia-container-runtime-hook"
 ln -sfn "$BUILD/cmd/cli/nvidia-container-cli" "$D/bin/nvidia-container-cli"
+# NVCR_MODE=jit-cdi: the runtime's spec path, nvidia-cdi-hook beside the others
+# (what an install gives: auto then means jit-cdi).
+mode_line=
+if [ -n "${NVCR_MODE:-}" ]; then
+        mode_line="mode = \"$NVCR_MODE\""
+        ln -sfn "$BUILD/cmd/cdi-hook/nvidia-cdi-hook" "$D/bin/nvidia-cdi-hook"
+fi
 cat >"$D/config.toml" <<TOML
 [nvidia-container-cli]
 load-kmods = false
 [nvidia-container-runtime]
+$mode_line
 runtimes = ["$RUNC"]
 TOML
 chown root:root "$D/config.toml"
