@@ -285,3 +285,22 @@ run_ctr() {
         [ "$status" -eq 0 ]
         [[ $output == *"unknown hook"* ]]
 }
+
+@test "nvidia-ctk hook: the same hooks as nvidia-cdi-hook, as a spec naming nvidia-ctk runs them (chained with --then too)" {
+        CTK=$NVCR_BUILD_DIR/cmd/ctk/nvidia-ctk
+        [ -x "$CTK" ] || skip "nvidia-ctk not built"
+        cdi_bundle "$T/b" '["/bin/sh","-c","/prog; echo link=$(readlink /opt/nv/libnvtest.so)"]'
+        jq --arg p "$CTK" '.hooks.createContainer = [{path: $p, env: ["PATH=/usr/bin:/bin"],
+                args: ["nvidia-ctk","hook","create-symlinks","--link","libnvtest.so.1::/opt/nv/libnvtest.so",
+                       "--then","update-ldcache","--folder","/opt/nv"]}]' \
+                "$T/b/config.json" >"$T/b/c" && mv "$T/b/c" "$T/b/config.json"
+        run run_ctr "$T/b"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(value_of answer)" = 42 ]
+        [ "$(value_of link)" = libnvtest.so.1 ]
+        run "$CTK" hook --help
+        [ "$status" -eq 0 ]
+        [[ $output == *"update-ldcache"* && $output == *"disable-device-node-modification"* ]]
+        a0_check
+}
