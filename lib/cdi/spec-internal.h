@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "cdi/spec.h"
+#include "core/json-strict.h"
 
 struct json_object;
 
@@ -24,6 +25,5 @@ int cdi_yaml_text_parse(const char *buf, size_t len, const char *what, struct js
 /* A json-c tree as block-style YAML, starting with "---\n". */
 int cdi_yaml_emit(struct json_object *doc, char **ret, size_t *ret_len, struct nvcr_err *err);
 
-void cdi_json_putp(struct json_object **o);
 
 #endif

@@ -242,7 +242,7 @@ static int read_collection(struct yreader *y, yaml_event_t *start, int level,
                            struct json_object **ret, size_t *nodes, int *height)
 {
         bool map = start->type == YAML_MAPPING_START_EVENT;
-        __attribute__((cleanup(cdi_json_putp))) struct json_object *obj =
+        __attribute__((cleanup(json_putp))) struct json_object *obj =
                 map ? json_object_new_object() : json_object_new_array();
         size_t total = 1;
         int h = 0, r;
@@ -255,8 +255,8 @@ static int read_collection(struct yreader *y, yaml_event_t *start, int level,
                 return r;
         for (;;) {
                 __attribute__((cleanup(event_deletep))) yaml_event_t ev = {0};
-                __attribute__((cleanup(cdi_json_putp))) struct json_object *key = NULL;
-                __attribute__((cleanup(cdi_json_putp))) struct json_object *val = NULL;
+                __attribute__((cleanup(json_putp))) struct json_object *key = NULL;
+                __attribute__((cleanup(json_putp))) struct json_object *val = NULL;
                 size_t kn = 0, vn = 0;
                 int kh = 0, vh = 0;
                 bool key_scalar = false, scalar;
@@ -397,7 +397,7 @@ int cdi_yaml_text_parse(const char *buf, size_t len, const char *what, struct js
                         struct nvcr_err *err)
 {
         struct yreader y = {.what = what, .err = err};
-        __attribute__((cleanup(cdi_json_putp))) struct json_object *doc = NULL;
+        __attribute__((cleanup(json_putp))) struct json_object *doc = NULL;
         size_t nodes;
         int height, r;
         bool scalar;

@@ -126,7 +126,7 @@ int cdi_spec_format_from_name(const char *path, enum cdi_format *ret)
 int cdi_spec_parse(const char *buf, size_t len, enum cdi_format format, const char *what,
                    struct cdi_spec *out, struct nvcr_err *err)
 {
-        __attribute__((cleanup(cdi_json_putp))) struct json_object *doc = NULL;
+        __attribute__((cleanup(json_putp))) struct json_object *doc = NULL;
         struct cdi_spec spec = {0};
         int r;
 
@@ -170,7 +170,7 @@ int cdi_spec_read_file(const char *path, struct cdi_spec *out, struct nvcr_err *
 int cdi_spec_to_text(const struct cdi_spec *spec, enum cdi_format format, char **ret,
                      size_t *ret_len, struct nvcr_err *err)
 {
-        __attribute__((cleanup(cdi_json_putp))) struct json_object *doc = NULL;
+        __attribute__((cleanup(json_putp))) struct json_object *doc = NULL;
         const char *version = spec->cdi_version != NULL ? spec->cdi_version
                                                         : cdi_spec_min_version(spec);
         const char *s;

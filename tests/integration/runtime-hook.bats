@@ -270,7 +270,7 @@ gpu_hooks() {
         # The hook's target: a process in its own mount namespace, never this shell.
         unshare -m --propagation private sleep 600 &
         tpid=$!
-        for case in "huge|larger than 16777216 bytes" "deep|nesting too deep"; do
+        for case in "huge|larger than 16777216 bytes" "deep|nested deeper than 64 levels"; do
                 name=${case%%|*}
                 cp "$T/$name.json" "$T/b/config.json"
                 sum=$(sha256sum <"$T/b/config.json")
