@@ -9,6 +9,7 @@
 #include "cdihook/hook.h"
 #include "core/err.h"
 #include "core/macro.h"
+#include "core/path-clean.h"
 #include "core/strv.h"
 #include "oci/spec.h"
 #include "oci/state.h"
@@ -198,37 +199,18 @@ void hook_print_help(const struct hook_ctx *h, const char *summary,
 
 int hook_clean_path(const char *path, char **ret, struct nvcr_err *err)
 {
-        size_t n = strlen(path), o = 0;
-        _cleanup_free_ char *out = malloc(n + 2);
+        size_t n = strlen(path);
+        int r;
 
-        if (out == NULL)
-                return nvcr_err_set(err, ENOMEM, "out of memory");
         if (n == 0)
                 return nvcr_err_set(err, EINVAL, "empty path");
         if (memchr(path, '\n', n) != NULL)
                 return nvcr_err_set(err, EINVAL, "path with a newline");
-        out[o++] = '/';
-        for (const char *p = path; *p != '\0';) {
-                const char *end = strchrnul(p, '/');
-                size_t len = (size_t)(end - p);
-
-                if (len == 0 || (len == 1 && p[0] == '.')) {
-                        /* nothing */
-                } else if (len == 2 && p[0] == '.' && p[1] == '.') {
-                        /* Up one name, never above the root (as Go's filepath.Join(root, p)). */
-                        while (o > 1 && out[o - 1] != '/')
-                                o--;
-                        if (o > 1)
-                                o--;
-                } else {
-                        if (o > 1)
-                                out[o++] = '/';
-                        memcpy(out + o, p, len);
-                        o += len;
-                }
-                p = *end ? end + 1 : end;
-        }
-        out[o] = '\0';
-        *ret = steal_ptr(&out);
+        /* Relative to the container's root; ".." never above it (Go's filepath.Join(root, p)). */
+        r = path_clean("/", path, PATH_DOTDOT_POP, ret, NULL);
+        if (r == -ENOMEM)
+                return nvcr_err_set(err, ENOMEM, "out of memory");
+        if (r < 0)
+                return nvcr_err_set(err, -r, "%s: path too long", path);
         return 0;
 }

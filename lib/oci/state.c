@@ -16,6 +16,7 @@
 #include "core/fileio.h"
 #include "core/macro.h"
 #include "core/json-strict.h"
+#include "core/path-clean.h"
 #include "oci/state.h"
 
 #define JSON_DEPTH 64
@@ -123,104 +124,34 @@ fail:
 int oci_path_join_clean(const char *base, const char *path, const char *what, char **ret,
                         struct nvcr_err *err)
 {
-        _cleanup_free_ char *out = NULL;
-        size_t blen = 0, plen = strlen(path), o = 0;
+        const char *bad = NULL;
+        int r = path_clean(base, path, PATH_DOTDOT_REFUSE, ret, &bad);
 
-        if (path[0] != '/') {
-                if (base == NULL || base[0] != '/')
-                        return nvcr_err_set(err, EINVAL, "%s '%s' is not an absolute path",
-                                            what, path);
-                blen = strlen(base);
-        }
-        if (blen > SIZE_MAX / 2 || plen > SIZE_MAX / 2)
+        if (r == -EINVAL && bad != NULL)
+                return nvcr_err_set(err, EINVAL, "%s '%s' has a '..' component", what, bad);
+        if (r == -EINVAL)
+                return nvcr_err_set(err, EINVAL, "%s '%s' is not an absolute path", what, path);
+        if (r == -ENAMETOOLONG)
                 return nvcr_err_set(err, ENAMETOOLONG, "%s: path too long", what);
-        out = malloc(blen + plen + 3);
-        if (out == NULL)
+        if (r < 0)
                 return nvcr_err_set(err, ENOMEM, "out of memory");
-        /* Walk base (if used) then path, component by component. */
-        for (int part = 0; part < 2; part++) {
-                const char *s = part == 0 ? (path[0] == '/' ? "" : base) : path;
-
-                while (*s != '\0') {
-                        const char *e;
-                        size_t n;
-
-                        while (*s == '/')
-                                s++;
-                        if (*s == '\0')
-                                break;
-                        e = strchrnul(s, '/');
-                        n = (size_t)(e - s);
-                        if (n == 1 && s[0] == '.') {
-                                s = e;
-                                continue;
-                        }
-                        if (n == 2 && s[0] == '.' && s[1] == '.')
-                                return nvcr_err_set(err, EINVAL,
-                                                    "%s '%s' has a '..' component", what,
-                                                    part == 0 ? base : path);
-                        out[o++] = '/';
-                        memcpy(out + o, s, n);
-                        o += n;
-                        s = e;
-                }
-        }
-        if (o == 0)
-                out[o++] = '/';
-        out[o] = '\0';
-        *ret = steal_ptr(&out);
         return 0;
 }
 
 int oci_path_abs_lexical(const char *cwd, const char *path, char **ret, struct nvcr_err *err)
 {
-        _cleanup_free_ char *out = NULL;
-        size_t clen = 0, plen = strlen(path), o = 0;
+        int r;
 
         if (path[0] == '\0')
                 return nvcr_err_set(err, EINVAL, "bundle path is empty");
-        if (path[0] != '/') {
-                if (cwd == NULL || cwd[0] != '/')
-                        return nvcr_err_set(err, EINVAL,
-                                            "bundle '%s': the current directory is unknown", path);
-                clen = strlen(cwd);
-        }
-        if (clen > SIZE_MAX / 2 || plen > SIZE_MAX / 2)
+        r = path_clean(cwd, path, PATH_DOTDOT_POP, ret, NULL);
+        if (r == -EINVAL)
+                return nvcr_err_set(err, EINVAL,
+                                    "bundle '%s': the current directory is unknown", path);
+        if (r == -ENAMETOOLONG)
                 return nvcr_err_set(err, ENAMETOOLONG, "bundle: path too long");
-        out = malloc(clen + plen + 3);
-        if (out == NULL)
+        if (r < 0)
                 return nvcr_err_set(err, ENOMEM, "out of memory");
-        for (int part = 0; part < 2; part++) {
-                const char *s = part == 0 ? (path[0] == '/' ? "" : cwd) : path;
-
-                while (*s != '\0') {
-                        const char *e;
-                        size_t n;
-
-                        while (*s == '/')
-                                s++;
-                        if (*s == '\0')
-                                break;
-                        e = strchrnul(s, '/');
-                        n = (size_t)(e - s);
-                        if (n == 2 && s[0] == '.' && s[1] == '.') {
-                                /* Drop the last name; ".." of "/" is "/". */
-                                while (o > 0 && out[o - 1] != '/')
-                                        o--;
-                                if (o > 0)
-                                        o--;
-                        } else if (!(n == 1 && s[0] == '.')) {
-                                out[o++] = '/';
-                                memcpy(out + o, s, n);
-                                o += n;
-                        }
-                        s = e;
-                }
-        }
-        if (o == 0)
-                out[o++] = '/';
-        out[o] = '\0';
-        *ret = steal_ptr(&out);
         return 0;
 }
 

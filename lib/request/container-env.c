@@ -27,6 +27,7 @@
 
 #include "core/err.h"
 #include "core/macro.h"
+#include "core/path-clean.h"
 #include "request/container-env.h"
 
 #define ENV_VISIBLE "NVIDIA_VISIBLE_DEVICES"
@@ -184,46 +185,13 @@ static bool parse_bool_true(const char *v)
 
 /* ------------------------------------------------------------------ mounts */
 
-/* Go's filepath.Clean for an absolute path; NULL for a relative one. */
+/* Go's filepath.Clean for an absolute path; NULL for a relative one (or no memory). */
 static char *clean_abs(const char *path)
 {
-        size_t len, o = 0;
-        const char *s = path;
-        char *out;
+        char *out = NULL;
 
-        if (path == NULL || path[0] != '/')
+        if (path == NULL || path[0] != '/' || path_clean(NULL, path, PATH_DOTDOT_POP, &out, NULL) < 0)
                 return NULL;
-        len = strlen(path);
-        out = malloc(len + 2);
-        if (out == NULL)
-                return NULL;
-        while (*s != '\0') {
-                const char *e;
-                size_t n;
-
-                while (*s == '/')
-                        s++;
-                if (*s == '\0')
-                        break;
-                e = strchrnul(s, '/');
-                n = (size_t)(e - s);
-                if (n == 1 && s[0] == '.') {
-                        /* nothing */
-                } else if (n == 2 && s[0] == '.' && s[1] == '.') {
-                        while (o > 0 && out[o - 1] != '/')
-                                o--;
-                        if (o > 0)
-                                o--;
-                } else {
-                        out[o++] = '/';
-                        memcpy(out + o, s, n);
-                        o += n;
-                }
-                s = e;
-        }
-        if (o == 0)
-                out[o++] = '/';
-        out[o] = '\0';
         return out;
 }
 
