@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "core/strv.h"
 
 enum kind {
         K_BOOL = 0,
@@ -150,26 +151,6 @@ static void *field(struct nvcr_config *cfg, const struct key *k)
         return (char *)cfg + k->off;
 }
 
-static char **strv_dup(const char *const *v)
-{
-        size_t n = 0;
-        char **out;
-
-        while (v[n] != NULL)
-                n++;
-        out = calloc(n + 1, sizeof(*out));
-        if (out == NULL)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                out[i] = strdup(v[i]);
-                if (out[i] == NULL) {
-                        toml_strv_free(out);
-                        return NULL;
-                }
-        }
-        return out;
-}
-
 void config_free(struct nvcr_config *cfg)
 {
         if (cfg == NULL)
@@ -205,7 +186,7 @@ int config_defaults(struct nvcr_config *ret, struct nvcr_err *err)
                                 goto oom;
                         break;
                 case K_STRV:
-                        *(char ***)f = strv_dup(k->def_strv);
+                        *(char ***)f = strv_copy(k->def_strv);
                         if (*(char ***)f == NULL)
                                 goto oom;
                         break;

@@ -15,6 +15,7 @@
 #include "config/toml.h"
 #include "core/err.h"
 #include "core/macro.h"
+#include "core/strv.h"
 
 /* How a table came to be (TOML 1.0 §Table). */
 #define T_IMPLICIT 0x1u /* named on the way to a [header]: may be defined later */
@@ -924,11 +925,7 @@ int toml_get_int(const struct toml_doc *doc, const char *table, const char *key,
 
 void toml_strv_free(char **v)
 {
-        if (v == NULL)
-                return;
-        for (char **p = v; *p != NULL; p++)
-                free(*p);
-        free(v);
+        strv_free(v);
 }
 
 static void strvp_free(char ***v)
