@@ -79,17 +79,10 @@ int hook_update_application_profile(struct hook_ctx *h, int argc, char **argv)
         struct nvcr_err err = {0};
         unsigned long long mask = 0;
         char conf[256];
-        bool help;
-        int n, r = hook_parse_flags(argc, argv, flags, ARRAY_SIZE(flags), &help, &err);
+        int n, r, status;
 
-        if (r < 0)
-                return hook_fail(h, &err);
-        if (help) {
-                hook_print_help(h, "Limit the GPUs that EGL and Vulkan see to those of the "
-                                   "container.",
-                                flags, ARRAY_SIZE(flags));
-                return 0;
-        }
+        if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
+                return status;
         r = hook_open_root(h, &err);
         if (r < 0)
                 return hook_fail(h, &err);

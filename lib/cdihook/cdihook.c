@@ -76,6 +76,7 @@ static int run_one(struct hook_ctx *h, int argc, char **argv)
                 if (strcmp(argv[0], hooks[i].name) != 0)
                         continue;
                 h->name = hooks[i].name;
+                h->summary = hooks[i].summary;
                 return hooks[i].run(h, argc, argv);
         }
         /* As the reference: an unknown hook (one from a newer spec) only warns. */

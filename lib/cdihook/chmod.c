@@ -73,17 +73,10 @@ int hook_chmod(struct hook_ctx *h, int argc, char **argv)
         };
         struct nvcr_err err = {0};
         mode_t mode = 0;
-        bool help;
-        int r = hook_parse_flags(argc, argv, flags, ARRAY_SIZE(flags), &help, &err);
+        int r, status;
 
-        if (r < 0)
-                return hook_fail(h, &err);
-        if (help) {
-                hook_print_help(h, "Set the permissions of folders in the container by running "
-                                   "chmod",
-                                flags, ARRAY_SIZE(flags));
-                return 0;
-        }
+        if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
+                return status;
         if (parse_mode(mode_s, &mode) < 0) {
                 nvcr_err_set(&err, EINVAL, "a mode in octal (--mode) is required, got \"%s\"",
                              mode_s ? mode_s : "");

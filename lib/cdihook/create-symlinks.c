@@ -67,15 +67,10 @@ int hook_create_symlinks(struct hook_ctx *h, int argc, char **argv)
                  .list = &links},
         };
         struct nvcr_err err = {0};
-        bool help;
-        int r = hook_parse_flags(argc, argv, flags, ARRAY_SIZE(flags), &help, &err);
+        int r, status;
 
-        if (r < 0)
-                return hook_fail(h, &err);
-        if (help) {
-                hook_print_help(h, "A hook to create symlinks in the container.", flags, ARRAY_SIZE(flags));
-                return 0;
-        }
+        if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
+                return status;
         if (links == NULL)
                 return 0;
         r = hook_open_root(h, &err);

@@ -69,18 +69,10 @@ int hook_enable_cuda_compat(struct hook_ctx *h, int argc, char **argv)
         char **names = NULL;
         size_t n = 0, ncuda = 0;
         unsigned host;
-        bool help;
-        int r = hook_parse_flags(argc, argv, flags, ARRAY_SIZE(flags), &help, &err);
+        int r, status;
 
-        if (r < 0)
-                return hook_fail(h, &err);
-        if (help) {
-                hook_print_help(h,
-                                "This hook allows for the CUDA Forward Compatibility libraries "
-                                "in a container to be used.",
-                                flags, ARRAY_SIZE(flags));
-                return 0;
-        }
+        if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
+                return status;
         if (version != NULL && version[0] != '\0') {
                 host = version_major(version);
                 if (host == 0) {

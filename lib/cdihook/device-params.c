@@ -116,18 +116,10 @@ int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **a
         _cleanup_close_ int hostfd = -EBADF;
         struct nvcr_err err = {0};
         struct statfs sf;
-        bool help;
-        int r = hook_parse_flags(argc, argv, flags, ARRAY_SIZE(flags), &help, &err);
+        int r, status;
 
-        if (r < 0)
-                return hook_fail(h, &err);
-        if (help) {
-                hook_print_help(h,
-                                "Ensure that the /proc/driver/nvidia/params file present in the "
-                                "container does not allow device node modifications.",
-                                flags, ARRAY_SIZE(flags));
-                return 0;
-        }
+        if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
+                return status;
         /* The host's params: the runtime runs us before pivot_root, /proc is still the host's. */
         hostfd = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (hostfd < 0 && errno == ENOENT) {

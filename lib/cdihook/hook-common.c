@@ -180,11 +180,10 @@ int hook_parse_flags(int argc, char **argv, const struct hook_flag *flags, size_
         return 0;
 }
 
-void hook_print_help(const struct hook_ctx *h, const char *summary,
-                     const struct hook_flag *flags, size_t nflags)
+static void print_help(const struct hook_ctx *h, const struct hook_flag *flags, size_t nflags)
 {
         printf("NAME:\n   %s %s - %s\n\nUSAGE:\n   %s %s [command options]\n\nOPTIONS:\n",
-               h->prog, h->name, summary, h->prog, h->name);
+               h->prog, h->name, h->summary ? h->summary : "", h->prog, h->name);
         for (size_t i = 0; i < nflags; i++) {
                 char names[96];
 
@@ -195,6 +194,24 @@ void hook_print_help(const struct hook_ctx *h, const char *summary,
                        flags[i].kind == HOOK_FLAG_LIST ? " (accepts multiple inputs)" : "");
         }
         printf("   %-32s show help\n", "--help, -h");
+}
+
+bool hook_flags_done(struct hook_ctx *h, int argc, char **argv, const struct hook_flag *flags,
+                     size_t nflags, int *status)
+{
+        struct nvcr_err err = {0};
+        bool help = false;
+
+        if (hook_parse_flags(argc, argv, flags, nflags, &help, &err) < 0) {
+                *status = hook_fail(h, &err);
+                return true;
+        }
+        if (help) {
+                print_help(h, flags, nflags);
+                *status = 0;
+                return true;
+        }
+        return false;
 }
 
 int hook_clean_path(const char *path, char **ret, struct nvcr_err *err)

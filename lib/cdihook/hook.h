@@ -16,6 +16,7 @@
 struct hook_ctx {
         const char *prog; /* "nvidia-cdi-hook" or "nvidia-ctk hook" */
         const char *name; /* the hook's name */
+        const char *summary; /* its one line of help (the dispatch table's) */
         bool debug;
         int rootfd;     /* O_PATH directory of the container's rootfs; -1 until opened */
         char *rootpath; /* its canonical path in our mount namespace */
@@ -56,8 +57,13 @@ struct hook_flag {
  */
 int hook_parse_flags(int argc, char **argv, const struct hook_flag *flags, size_t nflags,
                      bool *help, struct nvcr_err *err);
-void hook_print_help(const struct hook_ctx *h, const char *summary,
-                     const struct hook_flag *flags, size_t nflags);
+/*
+ * Parses the hook's flags; true when the hook must return *status now: 1
+ * after reporting a bad flag, 0 after printing its --help (h->summary and
+ * the flags).
+ */
+bool hook_flags_done(struct hook_ctx *h, int argc, char **argv, const struct hook_flag *flags,
+                     size_t nflags, int *status);
 
 /* The hooks; argv[0] is the hook's name. Each returns the exit status. */
 int hook_create_symlinks(struct hook_ctx *h, int argc, char **argv);

@@ -72,16 +72,10 @@ int hook_update_ldcache(struct hook_ctx *h, int argc, char **argv)
         struct nvcr_err err = {0};
         _cleanup_(strv_freep) char **compat = NULL;
         char conf[64];
-        bool help;
-        int r = hook_parse_flags(argc, argv, flags, ARRAY_SIZE(flags), &help, &err);
+        int r, status;
 
-        if (r < 0)
-                return hook_fail(h, &err);
-        if (help) {
-                hook_print_help(h, "Update ldcache in a container by running ldconfig", flags,
-                                ARRAY_SIZE(flags));
-                return 0;
-        }
+        if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
+                return status;
         for (char **f = raw; f && *f; f++) {
                 _cleanup_free_ char *clean = NULL;
 
