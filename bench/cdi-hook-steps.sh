@@ -18,13 +18,7 @@ export PATH=$CARRY:$PATH
 printf '[nvidia-container-runtime]\nmode = "jit-cdi"\nruntimes = ["/bin/true"]\n' >"$T/jit.toml"
 chmod 0644 "$T/jit.toml"
 oci_bundle "$T/b" "" /bin/true
-python3 - "$T/b/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["env"] += ["NVIDIA_VISIBLE_DEVICES=all"]
-json.dump(c, open(p, "w"), indent=1)
-PY
+oci_add_env "$T/b/config.json" NVIDIA_VISIBLE_DEVICES=all
 NVIDIA_CTK_CONFIG_FILE_PATH=$T/jit.toml "$CARRY/nvidia-container-runtime" create -b "$T/b" x >/dev/null 2>&1
 python3 - "$T/b/config.json" "$T" <<'PY'
 import json, sys

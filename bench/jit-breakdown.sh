@@ -25,13 +25,7 @@ for m in jit-cdi legacy; do
         chmod 0644 "$T/$m.toml"
 done
 for v in shim plain edits hooks; do oci_bundle "$T/$v" "" /bin/true; done
-python3 - "$T/shim/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["env"] += ["NVIDIA_VISIBLE_DEVICES=all"]
-json.dump(c, open(p, "w"), indent=1)
-PY
+oci_add_env "$T/shim/config.json" NVIDIA_VISIBLE_DEVICES=all
 cp "$T/shim/config.json" "$T/gpu.json"
 NVIDIA_CTK_CONFIG_FILE_PATH=$T/jit-cdi.toml "$RUNTIME" create -b "$T/shim" x >/dev/null 2>&1
 cp "$T/shim/config.json" "$T/hooks/config.json"

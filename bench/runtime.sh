@@ -36,13 +36,7 @@ echo "== start time: runc run /bin/true, $N runs each, interleaved (ms)"
 for v in plain shim gpu jit; do
         oci_bundle "$T/bench-$v" "" /bin/true
 done
-python3 - "$T/bench-gpu/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["env"] += ["NVIDIA_VISIBLE_DEVICES=all"]
-json.dump(c, open(p, "w"), indent=1)
-PY
+oci_add_env "$T/bench-gpu/config.json" NVIDIA_VISIBLE_DEVICES=all
 cp "$T/bench-gpu/config.json" "$T/gpu.json"
 cp "$T/gpu.json" "$T/bench-jit/config.json"
 declare -A times

@@ -157,4 +157,15 @@ EOF
 }
 
 # oci_run BUNDLE ID : runc run, output (stdout+stderr) on stdout.
+# oci_add_env CONFIG_JSON VAR=VALUE…: appends to process.env of the bundle's config.json.
+oci_add_env() {
+        python3 - "$@" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["env"] += sys.argv[2:]
+json.dump(c, open(p, "w"), indent=1)
+PY
+}
+
 oci_run() { oci_runc run -b "$1" "$2" </dev/null 2>&1; }

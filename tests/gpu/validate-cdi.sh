@@ -67,13 +67,7 @@ EOT
         chmod 0644 "$T/config.toml"
         b=$T/b-$fmt
         oci_bundle "$b" "" /bin/sh -c 'ls /dev | grep nvidia; nvidia-smi -L; echo "nvidia-smi rc=$?"; /usr/local/bin/cuda-check; echo "cuda-check rc=$?"'
-        python3 - "$b/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["env"] += ["NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=all"]
-json.dump(c, open(p, "w"), indent=1)
-PY
+        oci_add_env "$b/config.json" NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=all
         echo "== runtime, cdi mode, NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=all, $fmt spec"
         o=$(NVIDIA_CTK_CONFIG_FILE_PATH=$T/config.toml "$RUNTIME" --root "$RUNC_STATE" run -b "$b" "nvcr-cdi-$fmt" </dev/null 2>&1)
         echo "$o" | sed 's/^/    | /'

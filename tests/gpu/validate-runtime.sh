@@ -47,13 +47,7 @@ bundle() {
         local b=$T/$1
         shift
         oci_bundle "$b" "" /bin/sh -c 'ls /dev | grep nvidia; echo "procfs-mask: $(grep -h ModifyDeviceFiles /proc/driver/nvidia/params 2>&1)"; echo "procfs-fs: $(stat -fc %T /proc/driver/nvidia 2>&1)"; echo "--- nvidia-smi -L"; nvidia-smi -L; echo "nvidia-smi rc=$?"; echo "--- cuda-check"; /usr/local/bin/cuda-check; echo "cuda-check rc=$?"'
-        python3 - "$b/config.json" "$@" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["env"] += sys.argv[2:]
-json.dump(c, open(p, "w"), indent=1)
-PY
+        oci_add_env "$b/config.json" "$@"
 }
 rt_run() { "$RUNTIME" --root "$RUNC_STATE" run -b "$T/$1" "nvcr-rt-$1" </dev/null 2>&1; }
 
