@@ -928,15 +928,10 @@ void toml_strv_free(char **v)
         strv_free(v);
 }
 
-static void strvp_free(char ***v)
-{
-        toml_strv_free(*v);
-}
-
 int toml_get_string_array(const struct toml_doc *doc, const char *table, const char *key,
                           char ***ret, struct nvcr_err *err)
 {
-        _cleanup_(strvp_free) char **v = NULL;
+        _cleanup_(strv_freep) char **v = NULL;
         const struct toml_node *n = NULL;
         bool top = table == NULL || *table == '\0';
         int r;
