@@ -154,6 +154,20 @@ int cdi_edits_add_hook(struct cdi_edits *e, const struct cdi_hook *h, struct nvc
         return 0;
 }
 
+void cdi_edits_filter_nodes(struct cdi_edits *e,
+                            bool (*keep)(const struct cdi_device_node *n, void *arg), void *arg)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < e->nnodes; i++) {
+                if (keep(&e->nodes[i], arg))
+                        e->nodes[k++] = e->nodes[i];
+                else
+                        node_clear(&e->nodes[i]);
+        }
+        e->nnodes = k;
+}
+
 int cdi_edits_merge(struct cdi_edits *dst, const struct cdi_edits *src, struct nvcr_err *err)
 {
         int r;

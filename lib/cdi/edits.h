@@ -66,6 +66,9 @@ int cdi_edits_add_node(struct cdi_edits *e, const struct cdi_device_node *n,
                        struct nvcr_err *err);
 int cdi_edits_add_mount(struct cdi_edits *e, const struct cdi_mount *m, struct nvcr_err *err);
 int cdi_edits_add_hook(struct cdi_edits *e, const struct cdi_hook *h, struct nvcr_err *err);
+/* Keeps, in order, the device nodes for which keep(node, arg) holds; frees the others. */
+void cdi_edits_filter_nodes(struct cdi_edits *e,
+                            bool (*keep)(const struct cdi_device_node *n, void *arg), void *arg);
 /* Appends every edit of src to dst (CDI's merge: device edits after common ones). */
 int cdi_edits_merge(struct cdi_edits *dst, const struct cdi_edits *src, struct nvcr_err *err);
 

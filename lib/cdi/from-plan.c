@@ -260,7 +260,7 @@ int cdi_edits_from_plan(const struct nvcr_plan *plan, const struct cdi_from_plan
         hook = o->hook_path != NULL ? o->hook_path : CDI_HOOK_DEFAULT_PATH;
         if (!o->no_device_nodes && (r = add_nodes(plan, out, err)) < 0)
                 return r;
-        if ((r = add_mounts(plan, out, err)) < 0)
+        if (!o->no_mounts && (r = add_mounts(plan, out, err)) < 0)
                 return r;
         if (o->no_hooks)
                 return 0;

@@ -24,6 +24,7 @@ struct cdi_from_plan_opts {
         const char *ldconfig_path;  /* passed as --ldconfig-path; NULL = none */
         bool no_device_nodes;       /* leave the plan's device nodes out (CDI common edits split) */
         bool no_hooks;              /* leave every hook out (CDI per-device edits) */
+        bool no_mounts;             /* leave the driver files out (CDI per-device edits) */
         /* One createContainer hook running the hooks as a chain ("A … --then
            B …", our nvidia-cdi-hook only): one process instead of four at
            each start. CDI specs keep the reference's one hook per job. */

@@ -65,21 +65,14 @@ static bool shared_node(const struct gen *g, const char *path)
         return false;
 }
 
-/* Keeps the nodes of *e for which shared_node() == keep_shared. */
-static void filter_nodes(const struct gen *g, struct cdi_edits *e, bool keep_shared)
+static bool is_shared(const struct cdi_device_node *n, void *g)
 {
-        size_t k = 0;
+        return shared_node(g, n->path);
+}
 
-        for (size_t i = 0; i < e->nnodes; i++) {
-                if (shared_node(g, e->nodes[i].path) == keep_shared) {
-                        e->nodes[k++] = e->nodes[i];
-                } else {
-                        free(e->nodes[i].path);
-                        free(e->nodes[i].host_path);
-                        free(e->nodes[i].permissions);
-                }
-        }
-        e->nnodes = k;
+static bool not_shared(const struct cdi_device_node *n, void *g)
+{
+        return !shared_node(g, n->path);
 }
 
 static int edits_of(struct gen *g, const char *devices, const struct cdi_from_plan_opts *fo,
@@ -119,23 +112,16 @@ static int add_device(struct cdi_generated *out, const char *name, struct cdi_ed
 static int device(struct gen *g, struct cdi_generated *out, const char *select,
                   const char *index_name, const char *uuid, const char *type_name)
 {
-        struct cdi_from_plan_opts fo = {.hook_path = g->o->hook_path, .no_hooks = true};
+        /* Only the nodes: files and hooks are the common edits. */
+        struct cdi_from_plan_opts fo = {
+                .hook_path = g->o->hook_path, .no_hooks = true, .no_mounts = true};
         struct cdi_edits e = {0};
         unsigned s = g->o->name_strategies ? g->o->name_strategies
                                            : (CDI_NAMES_INDEX | CDI_NAMES_UUID);
         int r = edits_of(g, select, &fo, &e);
 
-        if (r >= 0) {
-                /* Only the nodes: files and hooks are the common edits. */
-                filter_nodes(g, &e, false);
-                for (size_t i = 0; i < e.nmounts; i++) {
-                        free(e.mounts[i].host_path);
-                        free(e.mounts[i].container_path);
-                        free(e.mounts[i].type);
-                        strv_free(e.mounts[i].options);
-                }
-                e.nmounts = 0;
-        }
+        if (r >= 0)
+                cdi_edits_filter_nodes(&e, not_shared, g);
         if (r >= 0 && (s & CDI_NAMES_INDEX))
                 r = add_device(out, index_name, &e, g->err);
         if (r >= 0 && (s & CDI_NAMES_UUID) && uuid != NULL)
@@ -159,7 +145,7 @@ static int generate(struct gen *g, struct cdi_generated *out)
         /* Files and hooks of every capability, with the shared nodes only. */
         if ((r = edits_of(g, g->inv->ngpus > 0 ? "all" : "none", &all_o, &out->common)) < 0)
                 return r;
-        filter_nodes(g, &out->common, true);
+        cdi_edits_filter_nodes(&out->common, is_shared, g);
         /* The reference's spec leaves the legacy hook nothing to do. */
         if ((r = cdi_edits_add_env(&out->common, "NVIDIA_VISIBLE_DEVICES=void", g->err)) < 0)
                 return r;
