@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "apply/post-create.h"
 #include "apply/shim.h"
 #include "build-config.h"
 #include "config/config.h"
@@ -26,6 +28,9 @@
 
 struct args {
         int cmd;            /* index of create/run in argv, 0 = none */
+        bool create;        /* the command is create (not run) */
+        const char *pid_file; /* create --pid-file FILE */
+        const char *id;     /* the container id: create's first positional argument */
         const char *bundle; /* NULL = cwd */
         const char *log;    /* --log FILE */
         bool log_json;      /* --log-format=json */
@@ -37,6 +42,18 @@ static bool takes_value(const char *a)
 {
         static const char *const with_value[] = {"--root", "--log", "--log-format", "--criu",
                                                  "--rootless", "--cgroup-manager"};
+
+        for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+                if (strcmp(a, with_value[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* Options of create/run that take a value (runc and crun), besides --bundle and --pid-file. */
+static bool cmd_takes_value(const char *a)
+{
+        static const char *const with_value[] = {"--console-socket", "--preserve-fds",
+                                                 "--config", "-f"};
 
         for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
                 if (strcmp(a, with_value[i]) == 0)
@@ -65,8 +82,10 @@ static void parse_args(int argc, char **argv, struct args *a)
                                         i++;
                                 continue;
                         }
-                        if (strcmp(s, "create") == 0 || strcmp(s, "run") == 0)
+                        if (strcmp(s, "create") == 0 || strcmp(s, "run") == 0) {
                                 a->cmd = i;
+                                a->create = s[0] == 'c';
+                        }
                         else
                                 return; /* another command: passed through */
                         continue;
@@ -77,6 +96,14 @@ static void parse_args(int argc, char **argv, struct args *a)
                         a->bundle = s + 9;
                 else if (strncmp(s, "-b=", 3) == 0)
                         a->bundle = s + 3;
+                else if (strcmp(s, "--pid-file") == 0 && i + 1 < argc)
+                        a->pid_file = argv[++i];
+                else if (strncmp(s, "--pid-file=", 11) == 0)
+                        a->pid_file = s + 11;
+                else if (cmd_takes_value(s) && i + 1 < argc)
+                        i++;
+                else if (s[0] != '-' && a->id == NULL)
+                        a->id = s;
         }
 }
 
@@ -148,6 +175,72 @@ static char *find_helper(const char *configured, const char *name)
         return access(buf, X_OK) == 0 ? strdup(buf) : NULL;
 }
 
+/* Runs argv (a runtime command line) to its end; its exit status, 128+N for signal N. */
+static int run_wait(char **argv)
+{
+        int status;
+        pid_t pid = fork();
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                execv(argv[0], argv);
+                fprintf(stderr, "%s: exec %s: %s\n", PROG, argv[0], strerror(errno));
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * jit-cdi without a hook process (apply/post-create.h): `<runtime> create`
+ * as a child, then the hook chain's work on the created container. Should
+ * that fail, the container is deleted again (`<runtime> delete --force`,
+ * with the same global options), so a failed create leaves nothing, as
+ * when a createContainer hook fails inside runc.
+ */
+static int create_then_finish(const struct args *a, char **argv, struct post_create *post)
+{
+        struct nvcr_err err = {0};
+        char msg[2048];
+        pid_t pid;
+        int r = run_wait(argv);
+
+        if (r != 0) {
+                if (r < 0) {
+                        (void)snprintf(msg, sizeof(msg), "cannot run %s: %s", argv[0],
+                                       strerror(-r));
+                        report(a, msg);
+                        return 1;
+                }
+                return r; /* the runtime said why */
+        }
+        r = post_create_read_pid(a->pid_file, &pid, &err);
+        if (r >= 0)
+                r = post_create_run(post, pid, &err);
+        if (r >= 0)
+                return 0;
+        (void)snprintf(msg, sizeof(msg), "error finishing the GPU setup of container %s: %s",
+                       a->id, err.msg);
+        report(a, msg);
+        {
+                char **del = calloc((size_t)a->cmd + 4, sizeof(*del));
+
+                if (del != NULL) {
+                        for (int i = 0; i < a->cmd; i++)
+                                del[i] = argv[i];
+                        del[a->cmd] = (char *)"delete";
+                        del[a->cmd + 1] = (char *)"--force";
+                        del[a->cmd + 2] = (char *)a->id;
+                        (void)run_wait(del);
+                        free(del);
+                }
+        }
+        return 1;
+}
+
 int main(int argc, char **argv)
 {
         struct args a = {0};
@@ -160,7 +253,7 @@ int main(int argc, char **argv)
         const char *env_config = getenv("NVIDIA_CTK_CONFIG_FILE_PATH");
         const char *config_path = env_config && env_config[0] == '/' ? env_config
                                                                       : config_default_path();
-        char *runtime = NULL, *hook, msg[2048], cwd[PATH_MAX];
+        char *runtime = NULL, *hook, msg[2048], cwd[PATH_MAX], **post_argv = NULL;
         int r;
 
         parse_args(argc, argv, &a);
@@ -196,6 +289,7 @@ int main(int argc, char **argv)
                         return 1;
                 }
                 _cleanup_free_ char *cdi_hook = find_helper("nvidia-cdi-hook", "nvidia-cdi-hook");
+                struct post_create post = {0};
                 const char *phase = "";
                 struct shim_paths paths;
 
@@ -205,7 +299,10 @@ int main(int argc, char **argv)
                         .cdi_hook = cdi_hook,
                         .config = access(config_path, F_OK) == 0 ? config_path : NULL,
                 };
-                r = shim_prepare_bundle(&cfg, bundle, &paths, &phase, &err);
+                /* Only create with --pid-file lets us find the container afterwards. */
+                r = shim_prepare_bundle(&cfg, bundle, &paths,
+                                        a.create && a.pid_file && a.id ? &post : NULL, &phase,
+                                        &err);
                 free(hook);
                 if (r < 0) {
                         (void)snprintf(msg, sizeof(msg), "error modifying OCI spec: %s%s%s",
@@ -214,9 +311,17 @@ int main(int argc, char **argv)
                         report(&a, msg);
                         return 1;
                 }
+                post_argv = steal_ptr(&post.argv);
         }
         config_free(&cfg);
         argv[0] = runtime;
+        if (post_argv != NULL) {
+                struct post_create post = {.argv = post_argv};
+
+                r = create_then_finish(&a, argv, &post);
+                post_create_clear(&post);
+                return r;
+        }
         execv(runtime, argv);
         (void)snprintf(msg, sizeof(msg), "exec %s: %s", runtime, strerror(errno));
         report(&a, msg);

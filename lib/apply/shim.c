@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <json-c/json.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "apply/oci-spec-hook.h"
+#include "apply/post-create.h"
 #include "apply/prestart.h"
 #include "apply/request-plan.h"
 #include "apply/shim-cdi.h"
@@ -57,10 +59,61 @@ static enum nvcr_config_mode pick_mode(const struct nvcr_config *cfg,
         return paths->cdi_hook != NULL ? NVCR_MODE_JIT_CDI : NVCR_MODE_LEGACY;
 }
 
+/* A linux.namespaces entry of this type (no path: one of the container's own). */
+static bool has_namespace(struct json_object *root, const char *type)
+{
+        struct json_object *linux_, *ns, *t;
+
+        if (!json_object_object_get_ex(root, "linux", &linux_) ||
+            !json_object_object_get_ex(linux_, "namespaces", &ns) ||
+            !json_object_is_type(ns, json_type_array))
+                return false;
+        for (size_t i = 0; i < json_object_array_length(ns); i++) {
+                struct json_object *e = json_object_array_get_idx(ns, i);
+
+                if (json_object_object_get_ex(e, "type", &t) &&
+                    json_object_is_type(t, json_type_string) &&
+                    strcmp(json_object_get_string(t), type) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Whether the runtime may do the hook chain's work itself after create (post-create.h). */
+static bool post_create_fits(struct oci_spec *spec)
+{
+        struct json_object *root = spec_get_root_object(spec), *r, *ro;
+
+        if (json_object_object_get_ex(root, "root", &r) &&
+            json_object_object_get_ex(r, "readonly", &ro) && json_object_get_boolean(ro))
+                return false;
+        return has_namespace(root, "mount") && !has_namespace(root, "user");
+}
+
+/* The plan's one hook chain, for the runtime to run after create (argv without the program). */
+static int take_chain(const struct nvcr_plan *plan, const struct cdi_from_plan_opts *fo,
+                      struct post_create *post, struct nvcr_err *err)
+{
+        struct cdi_from_plan_opts o = *fo;
+        struct cdi_edits chain = {0};
+        int r;
+
+        o.no_device_nodes = o.no_mounts = true;
+        r = cdi_edits_from_plan(plan, &o, &chain, err);
+        if (r >= 0 && chain.nhooks == 1 && chain.hooks[0].args != NULL &&
+            chain.hooks[0].args[0] != NULL) {
+                post->argv = strv_copy((const char *const *)chain.hooks[0].args + 1);
+                if (post->argv == NULL)
+                        r = nvcr_err_set(err, ENOMEM, "out of memory");
+        }
+        cdi_edits_clear(&chain);
+        return r;
+}
+
 /* jit-cdi: the container's plan, as edits runc carries out. */
 static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
                    const struct container_request *creq, const struct shim_paths *paths,
-                   const char **phase, struct nvcr_err *err)
+                   struct post_create *post, const char **phase, struct nvcr_err *err)
 {
         __attribute__((cleanup(ctx_freep))) struct nvcr_ctx *ctx = NULL;
         struct cdi_from_plan_opts fo = {.hook_path = paths->cdi_hook, .one_hook = true};
@@ -76,8 +129,14 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
         r = request_plan_build(ctx, cfg, creq, spec->rootfs, 0, &plan, phase, err);
         if (r >= 0) {
                 *phase = "";
-                r = cdi_edits_from_plan(plan, &fo, &edits, err);
+                if (post != NULL && post_create_fits(spec)) {
+                        /* No hook in config.json: the runtime runs the chain after create. */
+                        r = take_chain(plan, &fo, post, err);
+                        fo.no_hooks = true;
+                }
         }
+        if (r >= 0)
+                r = cdi_edits_from_plan(plan, &fo, &edits, err);
         /* As a CDI spec's common edits: a legacy hook elsewhere finds nothing to do. */
         if (r >= 0)
                 r = cdi_edits_add_env(&edits, "NVIDIA_VISIBLE_DEVICES=void", err);
@@ -89,7 +148,8 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
 }
 
 static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
-                   const struct shim_paths *paths, const char **phase, struct nvcr_err *err)
+                   const struct shim_paths *paths, struct post_create *post, const char **phase,
+                   struct nvcr_err *err)
 {
         struct container_env_knobs knobs;
         struct container_request creq = {0};
@@ -118,7 +178,7 @@ static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
                 return r; /* the spec modes report it now: the container does not start */
         switch (mode) {
         case NVCR_MODE_JIT_CDI:
-                r = jit_cdi(cfg, spec, &creq, paths, phase, err);
+                r = jit_cdi(cfg, spec, &creq, paths, post, phase, err);
                 break;
         case NVCR_MODE_CDI:
                 *phase = "";
@@ -148,7 +208,8 @@ static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
 }
 
 int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
-                        const struct shim_paths *paths, const char **phase, struct nvcr_err *err)
+                        const struct shim_paths *paths, struct post_create *post,
+                        const char **phase, struct nvcr_err *err)
 {
         _cleanup_close_ int bfd = spec_open_bundle(bundle, err);
         struct oci_spec *spec = NULL;
@@ -162,11 +223,13 @@ int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
                 return bfd;
         r = spec_load(bfd, bundle, &spec, err);
         if (r >= 0)
-                r = prepare(cfg, spec, paths, phase, err);
+                r = prepare(cfg, spec, paths, post, phase, err);
         if (r == 1) {
                 *phase = "";
                 r = spec_write_atomic(bfd, spec, err) < 0 ? -err->code : 1;
         }
         spec_free(spec);
+        if (r < 0 && post != NULL)
+                post_create_clear(post);
         return r;
 }

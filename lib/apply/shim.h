@@ -7,7 +7,8 @@
  *            container (apply/live.c)
  *   jit-cdi  the plan is written into config.json as container edits: runc
  *            makes the mounts, device nodes and cgroup rules itself, and
- *            createContainer hooks of nvidia-cdi-hook do the rest
+ *            one createContainer hook of nvidia-cdi-hook does the rest (or
+ *            the runtime itself, after create: post-create.h)
  *   cdi      the CDI devices named by the container are resolved from the
  *            spec dirs and their edits written into config.json
  *   auto     cdi when every requested device is a CDI name, else jit-cdi
@@ -16,6 +17,7 @@
 #ifndef NVCR_APPLY_SHIM_H
 #define NVCR_APPLY_SHIM_H
 
+#include "apply/post-create.h"
 #include "config/config.h"
 #include "nvcr.h"
 
@@ -30,8 +32,13 @@ struct shim_paths {
  * is already there), 1 when config.json was rewritten (atomically, unknown
  * fields kept), < 0 on error (nothing changed). *phase names the failing
  * phase for the message ("requirement", "device", …; "" for spec errors).
+ * `post`: NULL when the caller cannot run anything after create; else, in
+ * jit-cdi mode where post-create.h allows it, the hook chain is left out
+ * of config.json and put into post->argv for the caller to run
+ * (post_create_run) once `<runtime> create` has succeeded.
  */
 int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
-                        const struct shim_paths *paths, const char **phase, struct nvcr_err *err);
+                        const struct shim_paths *paths, struct post_create *post,
+                        const char **phase, struct nvcr_err *err);
 
 #endif

@@ -16,6 +16,8 @@
 
 #include "cdihook/cdihook.h"
 #include "cdihook/hook.h"
+#include "nvcr.h"
+#include "safepath/in-root-create.h"
 
 struct hook_entry {
         const char *name;
@@ -84,9 +86,32 @@ static int run_one(struct hook_ctx *h, int argc, char **argv)
         return 0;
 }
 
+/*
+ * "A args… --then B args…": several hooks in one process, the OCI state read
+ * once. The runtime's jit-cdi edits use one such chain instead of four
+ * createContainer hooks: every process runc starts costs a fork and an exec
+ * at each container start. The first failing hook stops the chain. argv[0]
+ * is the first hook's name; argv[argc] is NULL.
+ */
+static int run_chain(struct hook_ctx *h, int argc, char **argv)
+{
+        int r = 0;
+
+        for (int i = 0; i < argc && r == 0;) {
+                int end = i;
+
+                while (end < argc && strcmp(argv[end], "--then") != 0)
+                        end++;
+                argv[end < argc ? end : argc] = NULL;
+                r = run_one(h, end - i, argv + i);
+                i = end + 1;
+        }
+        return r;
+}
+
 int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
 {
-        struct hook_ctx h = {.prog = prog, .debug = debug, .rootfd = -1};
+        struct hook_ctx h = {.prog = prog, .debug = debug, .rootfd = -1, .params_fd = -1, .mntns_fd = -1};
         int r;
 
         /* Never trust the environment (see above), nor hand it on. */
@@ -102,23 +127,32 @@ int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
                 usage(argc < 2 ? stderr : stdout, prog);
                 return argc < 2 ? 1 : 0;
         }
-        /*
-         * "A args… --then B args…": several hooks in one process, the OCI
-         * state read once. The runtime's jit-cdi edits use one such chain
-         * instead of four createContainer hooks: every process runc starts
-         * costs a fork and an exec at each container start. The first
-         * failing hook stops the chain.
-         */
-        r = 0;
-        for (int i = 1; i < argc && r == 0;) {
-                int end = i;
-
-                while (end < argc && strcmp(argv[end], "--then") != 0)
-                        end++;
-                argv[end < argc ? end : argc] = NULL;
-                r = run_one(&h, end - i, argv + i);
-                i = end + 1;
-        }
+        r = run_chain(&h, argc - 1, argv + 1);
         hook_ctx_clear(&h);
+        return r;
+}
+
+int cdi_hook_run_in_root(int argc, char **argv, const char *prog, int rootfd, int mntns_fd,
+                         int params_fd)
+{
+        struct hook_ctx h = {.prog = prog,
+                             .rootfd = rootfd,
+                             .params_fd = params_fd,
+                             .after_create = true,
+                             .mntns_fd = mntns_fd};
+        struct nvcr_err err = {0};
+        int r;
+
+        /*
+         * Seen from our mount namespace, the container's root is the root
+         * of another namespace's tree: paths of fds under it read as the
+         * container sees them ("/usr/lib/…"), so its own path reads "/".
+         */
+        if (fd_path(rootfd, &h.rootpath, &err) < 0) {
+                fprintf(stderr, "%s: the container's root: %s\n", prog, err.msg);
+                return 1;
+        }
+        r = run_chain(&h, argc, argv);
+        free(h.rootpath);
         return r;
 }

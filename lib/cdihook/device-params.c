@@ -19,11 +19,13 @@
  * in the container's procfs: nothing to do, exit 0.
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apply/mount-tree.h"
@@ -64,6 +66,56 @@ static int make_params_file(const char *text, int *tmpfs, struct nvcr_err *err)
         return r < 0 ? nvcr_err_setsys(err, errno, "cannot reopen the params copy") : r;
 }
 
+/*
+ * After create (cdi_hook_run_in_root), the runtime works from the host's
+ * mount namespace, and move_mount only attaches onto a target in the
+ * caller's own namespace: a child enters the container's, attaches, exits.
+ * A child, not setns there and back: going back would reset our root and
+ * working directory to the namespace's, which is not where a chrooted
+ * runtime was.
+ */
+static int attach_in_ns(int mntns_fd, int tree, int target, struct nvcr_err *err)
+{
+        _cleanup_close_ int rd = -EBADF, wr = -EBADF;
+        int pfd[2], status, failure[2] = {0, 0}; /* {1 setns | 2 move_mount, errno} */
+        pid_t pid;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return nvcr_err_setsys(err, errno, "cannot mount %s", PARAMS);
+        rd = pfd[0];
+        wr = pfd[1];
+        pid = fork();
+        if (pid < 0)
+                return nvcr_err_setsys(err, errno, "cannot fork to mount %s", PARAMS);
+        if (pid == 0) {
+                int f[2] = {1, 0};
+
+                if (setns(mntns_fd, CLONE_NEWNS) == 0) {
+                        f[0] = 2;
+                        if (move_mount(tree, "", target, "",
+                                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
+                                _exit(0);
+                }
+                f[1] = errno;
+                (void)!write(wr, f, sizeof(f));
+                _exit(1);
+        }
+        (void)close(steal_fd(&wr));
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return nvcr_err_setsys(err, errno, "waiting for the mount of %s", PARAMS);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        if (read(rd, failure, sizeof(failure)) != (ssize_t)sizeof(failure) || failure[1] <= 0)
+                return nvcr_err_set(err, EIO, "cannot mount %s: the helper process failed",
+                                    PARAMS);
+        if (failure[0] == 1)
+                return nvcr_err_set(err, failure[1],
+                                    "cannot enter the container's mount namespace: %s",
+                                    strerror(failure[1]));
+        return nvcr_err_set(err, failure[1], "cannot mount %s: %s", PARAMS, strerror(failure[1]));
+}
+
 static int mask_params(struct hook_ctx *h, const char *fixed, long host_fstype,
                        struct nvcr_err *err)
 {
@@ -96,7 +148,8 @@ static int mask_params(struct hook_ctx *h, const char *fixed, long host_fstype,
         tree = tree_clone(file, TREE_PROC_ATTRS, PARAMS, err);
         if (tree < 0)
                 return tree;
-        r = tree_attach(tree, target, PARAMS, err);
+        r = h->mntns_fd >= 0 ? attach_in_ns(h->mntns_fd, tree, target, err)
+                             : tree_attach(tree, target, PARAMS, err);
         if (r < 0)
                 return r;
         hook_debug(h, "%s: ModifyDeviceFiles set to 0", PARAMS);
@@ -120,8 +173,20 @@ int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **a
 
         if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
                 return status;
-        /* The host's params: the runtime runs us before pivot_root, /proc is still the host's. */
-        hostfd = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /*
+         * The host's params: a runtime runs hooks before pivot_root, where
+         * /proc is still the host's; a runtime running the chain itself
+         * after create opened it before entering the container.
+         */
+        if (h->after_create && h->params_fd < 0)
+                errno = ENOENT;
+        else if (h->after_create)
+                hostfd = fcntl(h->params_fd, F_DUPFD_CLOEXEC, 3);
+        else
+                hostfd = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* A shared offset: read it from the start, whichever step of a chain reads it. */
+        if (hostfd >= 0 && h->after_create)
+                (void)lseek(hostfd, 0, SEEK_SET);
         if (hostfd < 0 && errno == ENOENT) {
                 hook_debug(h, "%s: no NVIDIA driver on the host, nothing to do", PARAMS);
                 return 0;

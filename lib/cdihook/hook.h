@@ -20,6 +20,15 @@ struct hook_ctx {
         bool debug;
         int rootfd;     /* O_PATH directory of the container's rootfs; -1 until opened */
         char *rootpath; /* its canonical path in our mount namespace */
+        /*
+         * The host's /proc/driver/nvidia/params, opened by a runtime that
+         * runs the chain itself after `create` (cdi_hook_run_in_root); -1:
+         * the hook opens it (a hook runs before pivot_root, where /proc is
+         * still the host's).
+         */
+        int params_fd;
+        bool after_create; /* run by the runtime after create: params_fd is the host's */
+        int mntns_fd;      /* after create: the container's mount namespace; else -1 */
 };
 
 void hook_warn(const struct hook_ctx *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -65,8 +65,8 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
         return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode,
-                         struct nvcr_err *err)
+static int write_replace(int dirfd, const char *name, const void *buf, size_t len,
+                         unsigned mode, bool sync, struct nvcr_err *err)
 {
         char tmp[256];
         _cleanup_close_ int fd = -EBADF;
@@ -92,7 +92,7 @@ int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t le
                 }
                 off += (size_t)n;
         }
-        if (fchmod(fd, (mode_t)mode) < 0 || fsync(fd) < 0) {
+        if (fchmod(fd, (mode_t)mode) < 0 || (sync && fsync(fd) < 0)) {
                 r = nvcr_err_setsys(err, errno, "sync %s failed", tmp);
                 goto fail;
         }
@@ -105,4 +105,16 @@ fail:
         /* Leave nothing behind: the temporary file is ours alone (O_EXCL). */
         (void)unlinkat(dirfd, tmp, 0);
         return r;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode,
+                         struct nvcr_err *err)
+{
+        return write_replace(dirfd, name, buf, len, mode, true, err);
+}
+
+int write_file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
+                          unsigned mode, struct nvcr_err *err)
+{
+        return write_replace(dirfd, name, buf, len, mode, false, err);
 }

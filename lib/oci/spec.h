@@ -86,8 +86,9 @@ int spec_serialize(const struct oci_spec *spec, char **ret, size_t *ret_len,
 
 /*
  * Replaces <bundle>/config.json with the serialised document: a temporary
- * file in the bundle directory (O_CREAT|O_EXCL|O_NOFOLLOW, 0644), written,
- * fsync'd and renamed over config.json. Nothing is left behind on failure.
+ * file in the bundle directory (O_CREAT|O_EXCL|O_NOFOLLOW, 0644), written
+ * and renamed over config.json (no fsync: the bundle does not outlive a
+ * crash). Nothing is left behind on failure.
  */
 int spec_write_atomic(int bundlefd, const struct oci_spec *spec, struct nvcr_err *err);
 

@@ -61,6 +61,30 @@ rt() {
                 NVIDIA_CTK_CONFIG_FILE_PATH="$SCRATCH/$mode.toml" "$RUNTIME" "$@" run -b "$b" "$(new_ctr_id jit)" </dev/null
 }
 
+# rt_create MODE BUNDLE [PID-FILE-ARGS…]: as containerd does it, in one
+# simulated-host namespace: `nvidia-container-runtime create` (with
+# --pid-file unless other args are given), `runc start`, wait for the end,
+# `runc delete`. stdout: the container's output, then "create-status N".
+rt_create() {
+        local mode=$1 b=$2 id
+        shift 2
+        id=$(new_ctr_id jc)
+        [ $# -gt 0 ] || set -- --pid-file "$T/$id.pid"
+        timeout 120 "$FIXTURES/simhost-enter" "$SIM" -- env PATH="$SCRATCH/bin:$PATH" \
+                NVIDIA_CTK_CONFIG_FILE_PATH="$SCRATCH/$mode.toml" /bin/sh -c '
+                rt=$1 runc=$2 st=$3 b=$4 id=$5; shift 5
+                "$rt" --root "$st" create "$@" -b "$b" "$id"; rc=$?
+                if [ $rc -eq 0 ]; then
+                        "$runc" --root "$st" start "$id"
+                        for i in $(seq 200); do
+                                [ "$("$runc" --root "$st" state "$id" 2>/dev/null | grep -o "\"status\": *\"[a-z]*\"" | grep -o "[a-z]*\"$")" = "stopped\"" ] && break
+                                sleep 0.05
+                        done
+                        "$runc" --root "$st" delete -f "$id"
+                fi
+                echo "create-status $rc"' sh "$RUNTIME" "$RUNC" "$T/state" "$b" "$id" "$@" </dev/null
+}
+
 @test "jit-cdi: config.json gets the plan as mounts, devices, cgroup rules and createContainer hooks with env" {
         gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]'
         jq --arg h "$HOOK" '.hooks.prestart += [{path:$h, args:["nvidia-container-runtime-hook","prestart"]}]' \
@@ -86,19 +110,29 @@ rt() {
 
 @test "jit-cdi and legacy: the same request (NVIDIA_DRIVER_CAPABILITIES=all, GPUs 0,2) gives the same nodes, files and links" {
         printf '%s\n' "$GPU_LIST_SCRIPT" >"$T/list.sh"
-        for mode in legacy jit-cdi; do
+        # jit-cdi twice: `run` (the chain as a createContainer hook) and
+        # create/start as engines do it (the runtime runs the chain itself).
+        for mode in legacy jit-cdi jit-create; do
                 make_bundle "$T/$mode" --no-configure --script "$T/list.sh" || return 1
                 jq '.process.env += ["NVIDIA_VISIBLE_DEVICES=0,2","NVIDIA_DRIVER_CAPABILITIES=all"]' \
                         "$T/$mode/config.json" >"$T/c" && mv "$T/c" "$T/$mode/config.json"
-                run rt "$mode" "$T/$mode"
+                if [ "$mode" = jit-create ]; then
+                        run rt_create jit-cdi "$T/$mode"
+                        [[ $output == *"create-status 0"* ]]
+                        # No hook in config.json: nothing for runc to start.
+                        jq -e '(.hooks.createContainer // []) | length == 0' "$T/$mode/config.json"
+                else
+                        run rt "$mode" "$T/$mode"
+                fi
                 echo "[$mode] status $status"
                 [ "$status" -eq 0 ]
                 printf '%s\n' "$output" | grep -E '^[LCF] ' >"$T/$mode.list"
         done
         diff -u "$T/legacy.list" "$T/jit-cdi.list"
+        diff -u "$T/legacy.list" "$T/jit-create.list"
         # The loader cache: ldconfig in the sandbox (legacy) and our cache
         # writer, told only the names it added (jit-cdi), list the same driver entries.
-        for mode in legacy jit-cdi; do
+        for mode in legacy jit-cdi jit-create; do
                 ldconfig -p -C "$T/$mode/rootfs/etc/ld.so.cache" | grep -E 'nvidia|cuda|GL|EGL|vdpau|nvcuvid|nvoptix' | grep -v '^Cache generated' |
                         sed 's/^[[:space:]]*//' | sort >"$T/$mode.cache"
         done
@@ -106,10 +140,62 @@ rt() {
         [ -s "$T/jit-cdi.cache" ]
         grep -q '^libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1$' "$T/jit-cdi.cache"
         diff -u "$T/legacy.cache" "$T/jit-cdi.cache"
+        diff -u "$T/legacy.cache" "$T/jit-create.cache"
         # And it is the GPU: two GPU nodes, libcuda and nvidia-smi.
         grep -c '^C /dev/nvidia[0-9]' "$T/jit-cdi.list" | grep -qx 2
         grep -q "^F /usr/lib/x86_64-linux-gnu/libcuda.so.$DRV$" "$T/jit-cdi.list"
         grep -q '^F /usr/bin/nvidia-smi$' "$T/jit-cdi.list"
+        a0_check
+}
+
+@test "jit-cdi create: the runtime does the chain itself after create (params masked, host's params untouched); no hook process" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' \
+                '["/bin/sh","-c","echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params); echo w=$( (echo x >/proc/driver/nvidia/params) 2>&1 | sed \"s/.*: //\"); echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1); grep -c libcuda.so.1 /etc/ld.so.cache"]'
+        before=$(sha256sum <"$SIM/proc/driver/nvidia/params")
+        grep -q '^ModifyDeviceFiles: 1' "$SIM/proc/driver/nvidia/params"
+        run rt_create jit-cdi "$T/b"
+        echo "$output"
+        [[ $output == *"create-status 0"* ]]
+        [ "$(value_of mod)" = "ModifyDeviceFiles: 0" ]
+        [ "$(value_of w)" = "Read-only file system" ]
+        [ "$(value_of link)" = "libcuda.so.$DRV" ]
+        jq -e '(.hooks.createContainer // []) | length == 0' "$T/b/config.json"
+        [ "$(sha256sum <"$SIM/proc/driver/nvidia/params")" = "$before" ]
+        a0_check
+}
+
+@test "jit-cdi create: a read-only rootfs, or no --pid-file, keeps the createContainer hook (and works)" {
+        for v in readonly nopid; do
+                gpu_bundle "$T/$v" '["NVIDIA_VISIBLE_DEVICES=2"]' \
+                        '["/bin/sh","-c","echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params); echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
+                if [ $v = readonly ]; then
+                        jq '.root.readonly = true' "$T/$v/config.json" >"$T/c" && mv "$T/c" "$T/$v/config.json"
+                        run rt_create jit-cdi "$T/$v"
+                else
+                        run rt_create jit-cdi "$T/$v" --no-new-keyring
+                fi
+                echo "[$v] $output"
+                [[ $output == *"create-status 0"* ]]
+                [ "$(value_of mod)" = "ModifyDeviceFiles: 0" ]
+                [ "$(value_of link)" = "libcuda.so.$DRV" ]
+                jq -e '.hooks.createContainer | length == 1' "$T/$v/config.json"
+        done
+        a0_check
+}
+
+@test "hostile rootfs, jit-cdi create: when the work after create fails, the container is deleted again and nothing is left" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]'
+        rm -f "$T/b/rootfs/etc/ld.so.cache"
+        mkdir -p "$T/b/rootfs/etc/ld.so.cache/x" # a directory where the cache goes
+        run rt_create jit-cdi "$T/b"
+        echo "$output"
+        [[ $output == *"create-status 1"* ]]
+        [[ $output == *"update-ldcache"*"ld.so.cache"* ]]
+        [[ $output == *"error finishing the GPU setup of container nvcr-jc-"* ]]
+        # runc knows no container any more, and no process of it is left.
+        [ -z "$(ls -A "$T/state" 2>/dev/null)" ]
+        ! pgrep -f "runc init" | grep -q .
+        [ -z "$(ls -A "$T/b/rootfs/etc" | grep nvcr-tmp)" ]
         a0_check
 }
 
