@@ -82,6 +82,19 @@ if ((p + f == 0)); then
         failures+=("bats security: no test ran")
 fi
 
+echo "== bats: installing (meson install, the Debian packages; tests/packaging)"
+bats --tap tests/packaging >build/bats-packaging.tap 2>&1
+cat build/bats-packaging.tap
+p=$(grep -c '^ok ' build/bats-packaging.tap) || p=0
+f=$(grep -c '^not ok ' build/bats-packaging.tap) || f=0
+passed=$((passed + p))
+failed=$((failed + f))
+((f == 0)) || failures+=("bats packaging: $f failed")
+if ((p + f == 0)); then
+        failed=$((failed + 1))
+        failures+=("bats packaging: no test ran")
+fi
+
 for m in "${failures[@]}"; do echo "FAILED: $m"; done
 echo "$passed passed, $failed failed"
 ((failed == 0))
