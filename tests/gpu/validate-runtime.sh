@@ -6,7 +6,8 @@
 # NVIDIA_VISIBLE_DEVICES=void gets no GPU. (Start times: bench/runtime.sh.)
 # MODE=legacy (default: the prestart hook) or MODE=jit-cdi (the plan written
 # into config.json: runc makes the mounts, nodes and device cgroup rules;
-# nvidia-cdi-hook's createContainer hooks do links, ld cache, params mask).
+# nvidia-cdi-hook's createContainer hooks do links, ld cache, params mask;
+# with create --pid-file, as engines call it, the runtime does that itself).
 # Usage: [MODE=jit-cdi] tests/gpu/validate-runtime.sh [CARRY_DIR]
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
@@ -76,6 +77,35 @@ else
 fi
 check "container's params say ModifyDeviceFiles: 0" has "$o" '^procfs-mask: ModifyDeviceFiles: 0$'
 check "host's params unchanged (ModifyDeviceFiles: 1)" grep -q '^ModifyDeviceFiles: 1$' /proc/driver/nvidia/params
+
+if [ "$MODE" = jit-cdi ]; then
+        # As containerd starts a container: create --pid-file, then start.
+        # The runtime then does the chain's work itself after create (no
+        # createContainer hook in config.json: apply/post-create.h).
+        echo "== runtime (jit-cdi), create + start as engines do, NVIDIA_VISIBLE_DEVICES=all"
+        bundle created NVIDIA_VISIBLE_DEVICES=all
+        "$RUNTIME" --root "$RUNC_STATE" create --pid-file "$T/created.pid" -b "$T/created" nvcr-rt-created \
+                </dev/null >"$T/created.out" 2>&1
+        crc=$?
+        if [ "$crc" = 0 ]; then
+                oci_runc start nvcr-rt-created
+                for _ in $(seq 600); do
+                        oci_runc state nvcr-rt-created 2>/dev/null | grep -q '"status": *"stopped"' && break
+                        sleep 0.05
+                done
+                oci_runc delete -f nvcr-rt-created
+        fi
+        o=$(cat "$T/created.out")
+        echo "$o" | sed 's/^/    | /'
+        c=$T/created/config.json
+        check "create exits 0" [ "$crc" = 0 ]
+        check "config.json: no createContainer hook (the runtime did the work after create)" \
+                python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); sys.exit(0 if not c.get("hooks", {}).get("createContainer") else 1)' "$c"
+        check "nvidia-smi -L in the container lists the GPU" has "$o" '^GPU 0: .*\(UUID: GPU-'
+        check "cuda-check in the container: 0 wrong" has "$o" ': 1048576 values, 0 wrong$'
+        check "container's params say ModifyDeviceFiles: 0" has "$o" '^procfs-mask: ModifyDeviceFiles: 0$'
+        check "host's params unchanged (ModifyDeviceFiles: 1)" grep -q '^ModifyDeviceFiles: 1$' /proc/driver/nvidia/params
+fi
 
 echo "== runtime, NVIDIA_REQUIRE_CUDA=cuda>=99.0"
 bundle req NVIDIA_VISIBLE_DEVICES=all 'NVIDIA_REQUIRE_CUDA=cuda>=99.0'
