@@ -97,12 +97,22 @@ static int parse_info_args(struct cli *cli, enum info_format *fmt)
         static const struct option opts[] = {
                 {"csv", no_argument, NULL, 'c'},
                 {"format", required_argument, NULL, 'f'},
+                {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         int c;
 
         optind = 1;
         while ((c = getopt_long(cli->argc, cli->argv, "+", opts, NULL)) != -1) {
+                if (c == 'h') {
+                        printf("Usage: %s info [OPTION...]\n"
+                               "Report information about the driver and devices.\n\n"
+                               "      --csv                  Output in CSV format\n"
+                               "      --format=FORMAT        text (default), csv or json\n"
+                               "  -?, --help                 Give this help list\n",
+                               PROG);
+                        return -1;
+                }
                 if (c == 'c') {
                         *fmt = FMT_CSV;
                 } else if (c == 'f' && strcmp(optarg, "json") == 0) {
@@ -133,7 +143,7 @@ int cli_info(struct cli *cli)
 
         r = parse_info_args(cli, &fmt);
         if (r != 0)
-                return r;
+                return r < 0 ? 0 : r; /* < 0: --help printed */
         if (nvcr_inventory_load(cli->ctx, NVCR_INV_NVML, &inv, &err) < 0)
                 return cli_fail("detection", &err);
         if (fmt == FMT_JSON)

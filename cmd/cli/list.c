@@ -27,6 +27,7 @@ struct list_opts {
 
 enum {
         OPT_COMPAT32 = 0x100,
+        OPT_HELP,
         OPT_MIG_CONFIG,
         OPT_MIG_MONITOR,
         OPT_IMEX,
@@ -48,6 +49,7 @@ static int parse_list_args(struct cli *cli, struct list_opts *o)
                 {"imex-channel", required_argument, NULL, OPT_IMEX},
                 {"no-persistenced", no_argument, NULL, OPT_NO_PERSISTENCED},
                 {"no-fabricmanager", no_argument, NULL, OPT_NO_FABRICMANAGER},
+                {"help", no_argument, NULL, OPT_HELP},
                 {NULL, 0, NULL, 0},
         };
         int c, r = 0, selecting = 0;
@@ -68,6 +70,26 @@ static int parse_list_args(struct cli *cli, struct list_opts *o)
                 case OPT_IMEX: r = cli_join(&o->imex, optarg); break;
                 case OPT_NO_PERSISTENCED: o->no_persistenced = true; break;
                 case OPT_NO_FABRICMANAGER: o->no_fabricmanager = true; break;
+                case OPT_HELP:
+                        printf("Usage: %s list [OPTION...]\n"
+                               "Query the driver and list the components required in a "
+                               "container.\n\n"
+                               "  -d, --device=ID            Device UUID(s) or index(es) to list\n"
+                               "  -l, --libraries            List driver libraries\n"
+                               "  -b, --binaries             List driver binaries\n"
+                               "  -i, --ipcs                 List driver ipcs\n"
+                               "  -f, --firmwares            List driver firmwares\n"
+                               "      --compat32             Enable 32bits compatibility\n"
+                               "      --mig-config=ID        Enable configuration of MIG devices\n"
+                               "      --mig-monitor=ID       Enable monitoring of MIG devices\n"
+                               "      --imex-channel=CHANNEL IMEX channel ID(s) to list\n"
+                               "      --no-persistenced      Don't include the NVIDIA persistenced "
+                               "socket\n"
+                               "      --no-fabricmanager     Don't include the NVIDIA fabricmanager "
+                               "socket\n"
+                               "  -?, --help                 Give this help list\n",
+                               PROG);
+                        return -1;
                 default:
                         return cli_usage_error("list", "unrecognized option '%s'",
                                                cli->argv[optind - 1]);
@@ -231,7 +253,9 @@ int cli_list(struct cli *cli)
         int r;
 
         r = parse_list_args(cli, &o);
-        if (r == 0) {
+        if (r < 0) {
+                r = 0; /* --help printed */
+        } else if (r == 0) {
                 if (o.devices && nvcr_devices_need_nvml(o.devices))
                         flags |= NVCR_INV_NVML;
                 if (nvcr_inventory_load(cli->ctx, flags, &inv, &err) < 0)

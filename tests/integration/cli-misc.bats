@@ -53,6 +53,20 @@ teardown_file() {
         [ -s "$SCRATCH/env.log" ]
 }
 
+@test "info --help and list --help print their options and exit 0 (no driver needed)" {
+        run "$CLI" info --help
+        [ "$status" -eq 0 ]
+        [[ $output == "Usage: nvidia-container-cli info [OPTION...]"* ]]
+        [[ $output == *"--csv"*"--format=FORMAT"* ]]
+        run "$CLI" list --help
+        [ "$status" -eq 0 ]
+        [[ $output == "Usage: nvidia-container-cli list [OPTION...]"* ]]
+        [[ $output == *"--libraries"*"--no-fabricmanager"* ]]
+        run "$CLI" info --bogus
+        [ "$status" -eq 1 ]
+        [[ $output == *"unrecognized option '--bogus'"* ]]
+}
+
 @test "--user runs the NVML helper as that user; bare -u is the caller" {
         run cli_on "$SCRATCH/h" --user=65534:65534 info
         [ "$status" -eq 0 ]
