@@ -121,8 +121,10 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
         struct nvcr_plan *plan = NULL;
         int r;
 
-        if (paths->cdi_hook == NULL)
+        if (paths->cdi_hook == NULL) {
+                *phase = ""; /* an installation problem, not the container's input */
                 return nvcr_err_set(err, ENOENT, "nvidia-cdi-hook not found (jit-cdi mode)");
+        }
         *phase = "initialization";
         if ((r = nvcr_ctx_new(&ctx, err)) < 0 || (r = prestart_configure_ctx(ctx, cfg, err)) < 0)
                 return r;
