@@ -37,16 +37,21 @@ struct args {
         bool version;
 };
 
+static bool in_list(const char *a, const char *const *list, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(a, list[i]) == 0)
+                        return true;
+        return false;
+}
+
 /* Global runtime options that take a value (runc and crun): skip it. */
 static bool takes_value(const char *a)
 {
         static const char *const with_value[] = {"--root", "--log", "--log-format", "--criu",
                                                  "--rootless", "--cgroup-manager"};
 
-        for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
-                if (strcmp(a, with_value[i]) == 0)
-                        return true;
-        return false;
+        return in_list(a, with_value, ARRAY_SIZE(with_value));
 }
 
 /* Options of create/run that take a value (runc and crun), besides --bundle and --pid-file. */
@@ -55,10 +60,7 @@ static bool cmd_takes_value(const char *a)
         static const char *const with_value[] = {"--console-socket", "--preserve-fds",
                                                  "--config", "-f"};
 
-        for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
-                if (strcmp(a, with_value[i]) == 0)
-                        return true;
-        return false;
+        return in_list(a, with_value, ARRAY_SIZE(with_value));
 }
 
 static void parse_args(int argc, char **argv, struct args *a)
@@ -253,7 +255,8 @@ int main(int argc, char **argv)
         const char *env_config = getenv("NVIDIA_CTK_CONFIG_FILE_PATH");
         const char *config_path = env_config && env_config[0] == '/' ? env_config
                                                                       : config_default_path();
-        char *runtime = NULL, *hook, msg[2048], cwd[PATH_MAX], **post_argv = NULL;
+        char *runtime = NULL, *hook, msg[2048], cwd[PATH_MAX];
+        struct post_create post = {0}; /* jit-cdi's chain, when this create runs it (shim.h) */
         int r;
 
         parse_args(argc, argv, &a);
@@ -289,7 +292,6 @@ int main(int argc, char **argv)
                         return 1;
                 }
                 _cleanup_free_ char *cdi_hook = find_helper("nvidia-cdi-hook", "nvidia-cdi-hook");
-                struct post_create post = {0};
                 const char *phase = "";
                 struct shim_paths paths;
 
@@ -311,13 +313,10 @@ int main(int argc, char **argv)
                         report(&a, msg);
                         return 1;
                 }
-                post_argv = steal_ptr(&post.argv);
         }
         config_free(&cfg);
         argv[0] = runtime;
-        if (post_argv != NULL) {
-                struct post_create post = {.argv = post_argv};
-
+        if (post.argv != NULL) {
                 r = create_then_finish(&a, argv, &post);
                 post_create_clear(&post);
                 return r;

@@ -111,7 +111,8 @@ static int run_chain(struct hook_ctx *h, int argc, char **argv)
 
 int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
 {
-        struct hook_ctx h = {.prog = prog, .debug = debug, .rootfd = -1, .params_fd = -1, .mntns_fd = -1};
+        struct hook_ctx h = {
+                .prog = prog, .debug = debug, .rootfd = -1, .params_fd = -1, .mntns_fd = -1};
         int r;
 
         /* Never trust the environment (see above), nor hand it on. */
@@ -138,7 +139,6 @@ int cdi_hook_run_in_root(int argc, char **argv, const char *prog, int rootfd, in
         struct hook_ctx h = {.prog = prog,
                              .rootfd = rootfd,
                              .params_fd = params_fd,
-                             .after_create = true,
                              .mntns_fd = mntns_fd};
         struct nvcr_err err = {0};
         int r;

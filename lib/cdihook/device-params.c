@@ -169,6 +169,7 @@ int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **a
         _cleanup_close_ int hostfd = -EBADF;
         struct nvcr_err err = {0};
         struct statfs sf;
+        bool after_create = h->mntns_fd >= 0;
         int r, status;
 
         if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
@@ -178,14 +179,14 @@ int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **a
          * /proc is still the host's; a runtime running the chain itself
          * after create opened it before entering the container.
          */
-        if (h->after_create && h->params_fd < 0)
+        if (after_create && h->params_fd < 0)
                 errno = ENOENT;
-        else if (h->after_create)
+        else if (after_create)
                 hostfd = fcntl(h->params_fd, F_DUPFD_CLOEXEC, 3);
         else
                 hostfd = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         /* A shared offset: read it from the start, whichever step of a chain reads it. */
-        if (hostfd >= 0 && h->after_create)
+        if (hostfd >= 0 && after_create)
                 (void)lseek(hostfd, 0, SEEK_SET);
         if (hostfd < 0 && errno == ENOENT) {
                 hook_debug(h, "%s: no NVIDIA driver on the host, nothing to do", PARAMS);

@@ -27,8 +27,10 @@ struct hook_ctx {
          * still the host's).
          */
         int params_fd;
-        bool after_create; /* run by the runtime after create: params_fd is the host's */
-        int mntns_fd;      /* after create: the container's mount namespace; else -1 */
+        /* Run by the runtime after create (cdi_hook_run_in_root): the container's
+           mount namespace, and params_fd is the host's file or -1 (no driver).
+           -1 in a hook. */
+        int mntns_fd;
 };
 
 void hook_warn(const struct hook_ctx *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
