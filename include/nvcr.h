@@ -151,7 +151,7 @@ struct nvcr_driver_file {
 enum nvcr_inventory_flags {
         NVCR_INV_FILES = 1u << 0, /* driver libraries, binaries, ipcs, firmware */
         NVCR_INV_NVML = 1u << 1,  /* CUDA version, brand, arch, MIG UUIDs (cached) */
-        NVCR_INV_NO_CACHE = 1u << 2, /* ask NVML even when the cache is valid */
+        NVCR_INV_NO_CACHE = 1u << 2, /* search and ask NVML even when the caches are valid */
 };
 
 /* Why a piece of the inventory is missing (bits of nvcr_inventory.missing). */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "build-config.h"
 #include "config/config.h"
 #include "core/macro.h"
+#include "core/timing.h"
 #include "oci/state.h"
 #include "nvcr.h"
 
@@ -177,51 +179,85 @@ static char *find_helper(const char *configured, const char *name)
         return access(buf, X_OK) == 0 ? strdup(buf) : NULL;
 }
 
-/* Runs argv (a runtime command line) to its end; its exit status, 128+N for signal N. */
-static int run_wait(char **argv)
+/*
+ * Starts argv (a runtime command line); its pid or -errno. posix_spawn:
+ * glibc's is a vfork-style clone, no copy of our address space at every
+ * container start.
+ */
+static pid_t spawn(char **argv)
+{
+        pid_t pid;
+        int r = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+
+        return r != 0 ? -r : pid;
+}
+
+/* Its exit status, 128+N for signal N; -errno. */
+static int wait_child(pid_t pid)
 {
         int status;
-        pid_t pid = fork();
 
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                execv(argv[0], argv);
-                fprintf(stderr, "%s: exec %s: %s\n", PROG, argv[0], strerror(errno));
-                _exit(127);
-        }
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return -errno;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Runs argv to its end: its exit status or -errno. */
+static int run_wait(char **argv)
+{
+        pid_t pid = spawn(argv);
+
+        return pid < 0 ? pid : wait_child(pid);
+}
+
 /*
  * jit-cdi without a hook process (apply/post-create.h): `<runtime> create`
- * as a child, then the hook chain's work on the created container. Should
- * that fail, the container is deleted again (`<runtime> delete --force`,
- * with the same global options), so a failed create leaves nothing, as
- * when a createContainer hook fails inside runc.
+ * as a child, the hook chain's work in the rootfs while it runs, the params
+ * mask once it has returned. Should our part fail, the container is
+ * deleted again (`<runtime> delete --force`, with the same global
+ * options), so a failed create leaves nothing, as when a createContainer
+ * hook fails inside runc.
  */
 static int create_then_finish(const struct args *a, char **argv, struct post_create *post)
 {
-        struct nvcr_err err = {0};
+        struct nvcr_err err = {0}, berr = {0};
         char msg[2048];
-        pid_t pid;
-        int r = run_wait(argv);
+        pid_t pid = spawn(argv);
+        int r, before;
 
+        if (pid < 0) {
+                (void)snprintf(msg, sizeof(msg), "cannot run %s: %s", argv[0], strerror(-pid));
+                report(a, msg);
+                return 1;
+        }
+        timing_mark("create started");
+        before = post_create_before(post, &berr);
+        timing_mark("rootfs done");
+        r = wait_child(pid);
+        timing_mark("create returned");
         if (r != 0) {
+                if (before < 0) {
+                        (void)snprintf(msg, sizeof(msg), "error setting up the GPU in %s: %s",
+                                       post->rootfs, berr.msg);
+                        report(a, msg);
+                }
                 if (r < 0) {
-                        (void)snprintf(msg, sizeof(msg), "cannot run %s: %s", argv[0],
+                        (void)snprintf(msg, sizeof(msg), "waiting for %s: %s", argv[0],
                                        strerror(-r));
                         report(a, msg);
                         return 1;
                 }
                 return r; /* the runtime said why */
         }
-        r = post_create_read_pid(a->pid_file, &pid, &err);
-        if (r >= 0)
-                r = post_create_run(post, pid, &err);
+        if (before < 0) {
+                err = berr;
+                r = before;
+        } else {
+                r = post_create_read_pid(a->pid_file, &pid, &err);
+                if (r >= 0)
+                        r = post_create_after(post, pid, &err);
+        }
         if (r >= 0)
                 return 0;
         (void)snprintf(msg, sizeof(msg), "error finishing the GPU setup of container %s: %s",
@@ -255,15 +291,17 @@ int main(int argc, char **argv)
         const char *env_config = getenv("NVIDIA_CTK_CONFIG_FILE_PATH");
         const char *config_path = env_config && env_config[0] == '/' ? env_config
                                                                       : config_default_path();
-        char *runtime = NULL, *hook, msg[2048], cwd[PATH_MAX];
-        struct post_create post = {0}; /* jit-cdi's chain, when this create runs it (shim.h) */
+        char *runtime = NULL, msg[2048], cwd[PATH_MAX];
+        struct post_create post = POST_CREATE_INIT; /* jit-cdi's chain, when this create runs it (shim.h) */
         int r;
 
+        timing_mark("start");
         parse_args(argc, argv, &a);
         if (config_load(config_path, &cfg, &err) < 0) {
                 report(&a, err.msg);
                 return 1;
         }
+        timing_mark("config.toml read");
         for (char **rt = cfg.runtime.runtimes; rt && *rt && runtime == NULL; rt++)
                 runtime = find_program(*rt);
         if (runtime == NULL) {
@@ -291,21 +329,18 @@ int main(int argc, char **argv)
                         report(&a, msg);
                         return 1;
                 }
-                _cleanup_free_ char *cdi_hook = find_helper("nvidia-cdi-hook", "nvidia-cdi-hook");
                 const char *phase = "";
-                struct shim_paths paths;
-
-                hook = find_helper(cfg.hook.path, "nvidia-container-runtime-hook");
-                paths = (struct shim_paths){
-                        .hook = hook,
-                        .cdi_hook = cdi_hook,
+                struct shim_paths paths = {
+                        .locate = find_helper,
+                        .hook_name = cfg.hook.path,
                         .config = access(config_path, F_OK) == 0 ? config_path : NULL,
                 };
+
                 /* Only create with --pid-file lets us find the container afterwards. */
                 r = shim_prepare_bundle(&cfg, bundle, &paths,
                                         a.create && a.pid_file && a.id ? &post : NULL, &phase,
                                         &err);
-                free(hook);
+                shim_paths_clear(&paths);
                 if (r < 0) {
                         (void)snprintf(msg, sizeof(msg), "error modifying OCI spec: %s%s%s",
                                        phase[0] ? phase : "", phase[0] ? " error: " : "",
@@ -316,11 +351,13 @@ int main(int argc, char **argv)
         }
         config_free(&cfg);
         argv[0] = runtime;
+        timing_mark("exec runtime");
         if (post.argv != NULL) {
                 r = create_then_finish(&a, argv, &post);
                 post_create_clear(&post);
                 return r;
         }
+        timing_flush();
         execv(runtime, argv);
         (void)snprintf(msg, sizeof(msg), "exec %s: %s", runtime, strerror(errno));
         report(&a, msg);

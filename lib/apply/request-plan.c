@@ -5,6 +5,7 @@
 #include "config/config-request.h"
 #include "core/err.h"
 #include "core/macro.h"
+#include "core/timing.h"
 
 int request_plan_build(struct nvcr_ctx *ctx, const struct nvcr_config *cfg,
                        const struct container_request *creq, const char *rootfs, pid_t pid,
@@ -36,7 +37,9 @@ int request_plan_build(struct nvcr_ctx *ctx, const struct nvcr_config *cfg,
             nvcr_requires_need_nvml(requires, creq->nrequires))
                 inv_flags |= NVCR_INV_NVML;
         *phase = "detection";
+        timing_mark("kmods checked");
         r = nvcr_inventory_load_caps(ctx, inv_flags, req.caps, &inv, err);
+        timing_mark("inventory loaded");
         if (r >= 0) {
                 *phase = "device";
                 r = nvcr_select_devices(inv, req.devices ? req.devices : "", &sel, err);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,8 +15,35 @@
 #include "config/config-request.h"
 #include "core/err.h"
 #include "core/macro.h"
+#include "core/timing.h"
 #include "oci/spec.h"
 #include "request/container-env.h"
+
+const char *shim_hook(struct shim_paths *p)
+{
+        if (!p->hook_looked) {
+                p->hook_looked = true;
+                p->hook = p->locate(p->hook_name, "nvidia-container-runtime-hook");
+        }
+        return p->hook;
+}
+
+const char *shim_cdi_hook(struct shim_paths *p)
+{
+        if (!p->cdi_hook_looked) {
+                p->cdi_hook_looked = true;
+                p->cdi_hook = p->locate("nvidia-cdi-hook", "nvidia-cdi-hook");
+        }
+        return p->cdi_hook;
+}
+
+void shim_paths_clear(struct shim_paths *p)
+{
+        free(p->hook);
+        free(p->cdi_hook);
+        p->hook = p->cdi_hook = NULL;
+        p->hook_looked = p->cdi_hook_looked = false;
+}
 
 static void ctx_freep(struct nvcr_ctx **c)
 {
@@ -49,14 +77,14 @@ static bool all_cdi_names(const char *devices)
 
 static enum nvcr_config_mode pick_mode(const struct nvcr_config *cfg,
                                        const struct container_request *creq,
-                                       const struct shim_paths *paths)
+                                       struct shim_paths *paths)
 {
         if (cfg->runtime.mode != NVCR_MODE_AUTO)
                 return cfg->runtime.mode;
         if (all_cdi_names(creq->devices))
                 return NVCR_MODE_CDI;
         /* DESIGN §4b: auto is jit-cdi for the runtime, when its hook is installed. */
-        return paths->cdi_hook != NULL ? NVCR_MODE_JIT_CDI : NVCR_MODE_LEGACY;
+        return shim_cdi_hook(paths) != NULL ? NVCR_MODE_JIT_CDI : NVCR_MODE_LEGACY;
 }
 
 /* A linux.namespaces entry of this type (no path: one of the container's own). */
@@ -79,7 +107,7 @@ static bool has_namespace(struct json_object *root, const char *type)
         return false;
 }
 
-/* Whether the runtime may do the hook chain's work itself after create (post-create.h). */
+/* Whether the runtime may do the hook chain's work itself around create (post-create.h). */
 static bool post_create_fits(struct oci_spec *spec)
 {
         struct json_object *root = spec_get_root_object(spec), *r, *ro;
@@ -90,7 +118,7 @@ static bool post_create_fits(struct oci_spec *spec)
         return has_namespace(root, "mount") && !has_namespace(root, "user");
 }
 
-/* The plan's one hook chain, for the runtime to run after create (argv without the program). */
+/* The plan's one hook chain, for the runtime to run around create (argv without the program). */
 static int take_chain(const struct nvcr_plan *plan, const struct cdi_from_plan_opts *fo,
                       struct post_create *post, struct nvcr_err *err)
 {
@@ -112,16 +140,16 @@ static int take_chain(const struct nvcr_plan *plan, const struct cdi_from_plan_o
 
 /* jit-cdi: the container's plan, as edits runc carries out. */
 static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
-                   const struct container_request *creq, const struct shim_paths *paths,
+                   const struct container_request *creq, struct shim_paths *paths,
                    struct post_create *post, const char **phase, struct nvcr_err *err)
 {
         __attribute__((cleanup(ctx_freep))) struct nvcr_ctx *ctx = NULL;
-        struct cdi_from_plan_opts fo = {.hook_path = paths->cdi_hook, .one_hook = true};
+        struct cdi_from_plan_opts fo = {.hook_path = shim_cdi_hook(paths), .one_hook = true};
         struct cdi_edits edits = {0};
         struct nvcr_plan *plan = NULL;
         int r;
 
-        if (paths->cdi_hook == NULL) {
+        if (fo.hook_path == NULL) {
                 *phase = ""; /* an installation problem, not the container's input */
                 return nvcr_err_set(err, ENOENT, "nvidia-cdi-hook not found (jit-cdi mode)");
         }
@@ -129,16 +157,30 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
         if ((r = nvcr_ctx_new(&ctx, err)) < 0 || (r = prestart_configure_ctx(ctx, cfg, err)) < 0)
                 return r;
         r = request_plan_build(ctx, cfg, creq, spec->rootfs, 0, &plan, phase, err);
+        timing_mark("plan built");
         if (r >= 0) {
                 *phase = "";
-                if (post != NULL && post_create_fits(spec)) {
-                        /* No hook in config.json: the runtime runs the chain after create. */
+                if (post != NULL && post_create_fits(spec))
                         r = take_chain(plan, &fo, post, err);
-                        fo.no_hooks = true;
+                /* No hook in config.json: the runtime does the chain's work around create. */
+                if (r >= 0 && post != NULL && post->argv != NULL) {
+                        if (post_create_mounts_fit(post, spec->mounts, spec->nmounts)) {
+                                fo.no_hooks = true;
+                                post->rootfs = strdup(spec->rootfs);
+                                if (post->rootfs == NULL)
+                                        r = nvcr_err_set(err, ENOMEM, "out of memory");
+                        } else {
+                                post_create_clear(post);
+                        }
                 }
         }
         if (r >= 0)
                 r = cdi_edits_from_plan(plan, &fo, &edits, err);
+        /* The files runc mounts: the chain reads the libraries among them from the host. */
+        for (size_t i = 0; r >= 0 && post != NULL && post->argv != NULL && i < edits.nmounts; i++)
+                if (post_create_add_file(post, edits.mounts[i].container_path,
+                                         edits.mounts[i].host_path) < 0)
+                        r = nvcr_err_set(err, ENOMEM, "out of memory");
         /* As a CDI spec's common edits: a legacy hook elsewhere finds nothing to do. */
         if (r >= 0)
                 r = cdi_edits_add_env(&edits, "NVIDIA_VISIBLE_DEVICES=void", err);
@@ -150,7 +192,7 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
 }
 
 static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
-                   const struct shim_paths *paths, struct post_create *post, const char **phase,
+                   struct shim_paths *paths, struct post_create *post, const char **phase,
                    struct nvcr_err *err)
 {
         struct container_env_knobs knobs;
@@ -174,7 +216,7 @@ static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
         if (r >= 0)
                 mode = pick_mode(cfg, &creq, paths);
         else if (cfg->runtime.mode == NVCR_MODE_LEGACY ||
-                 (cfg->runtime.mode == NVCR_MODE_AUTO && paths->cdi_hook == NULL))
+                 (cfg->runtime.mode == NVCR_MODE_AUTO && shim_cdi_hook(paths) == NULL))
                 mode = NVCR_MODE_LEGACY;
         else
                 return r; /* the spec modes report it now: the container does not start */
@@ -199,10 +241,10 @@ static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
                  */
                 nvcr_err_clear(err);
                 *phase = "";
-                if (paths->hook == NULL)
+                if (shim_hook(paths) == NULL)
                         r = nvcr_err_set(err, ENOENT, "nvidia-container-runtime-hook not found");
                 else
-                        r = spec_add_gpu_hook(spec, paths->hook, paths->config, err);
+                        r = spec_add_gpu_hook(spec, shim_hook(paths), paths->config, err);
                 break;
         }
         container_request_free(&creq);
@@ -210,7 +252,7 @@ static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
 }
 
 int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
-                        const struct shim_paths *paths, struct post_create *post,
+                        struct shim_paths *paths, struct post_create *post,
                         const char **phase, struct nvcr_err *err)
 {
         _cleanup_close_ int bfd = spec_open_bundle(bundle, err);
@@ -224,11 +266,14 @@ int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
         if (bfd < 0)
                 return bfd;
         r = spec_load(bfd, bundle, &spec, err);
+        timing_mark("config.json read");
         if (r >= 0)
                 r = prepare(cfg, spec, paths, post, phase, err);
         if (r == 1) {
                 *phase = "";
+                timing_mark("edits made");
                 r = spec_write_atomic(bfd, spec, err) < 0 ? -err->code : 1;
+                timing_mark("config.json written");
         }
         spec_free(spec);
         if (r < 0 && post != NULL)

@@ -21,11 +21,24 @@
 #include "config/config.h"
 #include "nvcr.h"
 
+/*
+ * The helper programs, looked up only when a container needs one: a walk
+ * of PATH costs ~0.1 ms at a start, and most containers need at most one
+ * of them (none when they ask for no GPU).
+ */
 struct shim_paths {
-        const char *hook;     /* nvidia-container-runtime-hook; NULL = not found */
-        const char *cdi_hook; /* nvidia-cdi-hook; NULL = not found */
-        const char *config;   /* config.toml the legacy hook is told (-config); NULL = default */
+        /* Finds a helper by its configured name, else its own name; NULL = not found. */
+        char *(*locate)(const char *configured, const char *name);
+        const char *hook_name; /* configured nvidia-container-runtime-hook */
+        const char *config;    /* config.toml the legacy hook is told (-config); NULL = default */
+        char *hook, *cdi_hook; /* found on first use (owned) */
+        bool hook_looked, cdi_hook_looked;
 };
+
+/* nvidia-container-runtime-hook / nvidia-cdi-hook; NULL = not installed. */
+const char *shim_hook(struct shim_paths *p);
+const char *shim_cdi_hook(struct shim_paths *p);
+void shim_paths_clear(struct shim_paths *p);
 
 /*
  * Returns 0 when the bundle was left as it was (no GPU asked for, or our hook
@@ -34,11 +47,12 @@ struct shim_paths {
  * phase for the message ("requirement", "device", …; "" for spec errors).
  * `post`: NULL when the caller cannot run anything after create; else, in
  * jit-cdi mode where post-create.h allows it, the hook chain is left out
- * of config.json and put into post->argv for the caller to run
- * (post_create_run) once `<runtime> create` has succeeded.
+ * of config.json and put into *post for the caller to run around
+ * `<runtime> create` (post_create_before, post_create_after). `post` starts
+ * as POST_CREATE_INIT.
  */
 int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
-                        const struct shim_paths *paths, struct post_create *post,
+                        struct shim_paths *paths, struct post_create *post,
                         const char **phase, struct nvcr_err *err);
 
 #endif

@@ -112,7 +112,7 @@ static int run_chain(struct hook_ctx *h, int argc, char **argv)
 int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
 {
         struct hook_ctx h = {
-                .prog = prog, .debug = debug, .rootfd = -1, .params_fd = -1, .mntns_fd = -1};
+                .prog = prog, .debug = debug, .rootfd = -1, .params_fd = -1, .mask_tree = -1};
         int r;
 
         /* Never trust the environment (see above), nor hand it on. */
@@ -133,26 +133,32 @@ int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
         return r;
 }
 
-int cdi_hook_run_in_root(int argc, char **argv, const char *prog, int rootfd, int mntns_fd,
-                         int params_fd)
+int cdi_hook_run_before_create(int argc, char **argv, const char *prog, int rootfd,
+                               const struct cdi_hook_file *files, size_t nfiles, int params_fd,
+                               int *mask_tree, long *params_fstype)
 {
         struct hook_ctx h = {.prog = prog,
                              .rootfd = rootfd,
                              .params_fd = params_fd,
-                             .mntns_fd = mntns_fd};
+                             .before_create = true,
+                             .files = files,
+                             .nfiles = nfiles,
+                             .mask_tree = -1};
         struct nvcr_err err = {0};
         int r;
 
-        /*
-         * Seen from our mount namespace, the container's root is the root
-         * of another namespace's tree: paths of fds under it read as the
-         * container sees them ("/usr/lib/…"), so its own path reads "/".
-         */
+        *mask_tree = -1;
         if (fd_path(rootfd, &h.rootpath, &err) < 0) {
-                fprintf(stderr, "%s: the container's root: %s\n", prog, err.msg);
+                fprintf(stderr, "%s: the container's rootfs: %s\n", prog, err.msg);
                 return 1;
         }
         r = run_chain(&h, argc, argv);
-        free(h.rootpath);
+        if (r == 0) {
+                *mask_tree = h.mask_tree;
+                *params_fstype = h.params_fstype;
+                h.mask_tree = -1;
+        }
+        h.rootfd = -1; /* borrowed */
+        hook_ctx_clear(&h);
         return r;
 }

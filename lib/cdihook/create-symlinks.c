@@ -49,10 +49,15 @@ static int create_link(struct hook_ctx *h, const char *spec, struct nvcr_err *er
         r = in_root_symlink(dirfd, base, target, 0, 0, err);
         if (r < 0)
                 return nvcr_err_wrap(err, "link %s -> %s", link, target);
-        if (r == 1)
+        if (r == 1) {
                 hook_debug(h, "%s: a regular file in the image, left alone", link);
-        else
-                hook_debug(h, "%s -> %s", link, target);
+                return 0;
+        }
+        hook_debug(h, "%s -> %s", link, target);
+        /* Before create: update-ldcache follows it to the file runc will mount there. */
+        if (h->before_create &&
+            (strv_push(&h->links, link) < 0 || strv_push(&h->link_targets, target) < 0))
+                return nvcr_err_set(err, ENOMEM, "out of memory");
         return 0;
 }
 

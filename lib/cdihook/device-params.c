@@ -67,12 +67,11 @@ static int make_params_file(const char *text, int *tmpfs, struct nvcr_err *err)
 }
 
 /*
- * After create (cdi_hook_run_in_root), the runtime works from the host's
- * mount namespace, and move_mount only attaches onto a target in the
- * caller's own namespace: a child enters the container's, attaches, exits.
- * A child, not setns there and back: going back would reset our root and
- * working directory to the namespace's, which is not where a chrooted
- * runtime was.
+ * After create, the runtime works from the host's mount namespace, and
+ * move_mount only attaches onto a target in the caller's own namespace: a
+ * child enters the container's, attaches, exits. A child, not setns there
+ * and back: going back would reset our root and working directory to the
+ * namespace's, which is not where a chrooted runtime was.
  */
 static int attach_in_ns(int mntns_fd, int tree, int target, struct nvcr_err *err)
 {
@@ -116,21 +115,28 @@ static int attach_in_ns(int mntns_fd, int tree, int target, struct nvcr_err *err
         return nvcr_err_set(err, failure[1], "cannot mount %s: %s", PARAMS, strerror(failure[1]));
 }
 
-static int mask_params(struct hook_ctx *h, const char *fixed, long host_fstype,
-                       struct nvcr_err *err)
+/*
+ * The container's params file, when it is the kernel's (procfs, or the
+ * host file's filesystem): an O_PATH fd, or 0 with *target -1 when there is
+ * nothing to cover (no driver directory in its procfs, or a file the image
+ * or someone else already put there).
+ */
+static int mask_target(const struct hook_ctx *h, int rootfd, const char *rootpath,
+                       long host_fstype, int *target, struct nvcr_err *err)
 {
-        _cleanup_close_ int target = -EBADF, tmpfs = -EBADF, file = -EBADF, tree = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         struct nvcr_err ignored = {0};
         struct statfs sf;
         struct stat st;
         int r;
 
-        target = in_root_open(h->rootfd, PARAMS, O_PATH | O_NOFOLLOW, &ignored);
-        if (target < 0) {
+        *target = -1;
+        fd = in_root_open(rootfd, PARAMS, O_PATH | O_NOFOLLOW, &ignored);
+        if (fd < 0) {
                 hook_debug(h, "%s: %s; nothing to mask", PARAMS, ignored.msg);
                 return 0;
         }
-        if (fstat(target, &st) < 0 || fstatfs(target, &sf) < 0)
+        if (fstat(fd, &st) < 0 || fstatfs(fd, &sf) < 0)
                 return nvcr_err_setsys(err, errno, "%s in the container", PARAMS);
         if (!S_ISREG(st.st_mode) ||
             ((long)sf.f_type != PROC_SUPER_MAGIC && (long)sf.f_type != host_fstype)) {
@@ -139,20 +145,47 @@ static int mask_params(struct hook_ctx *h, const char *fixed, long host_fstype,
                            PARAMS, (unsigned long)sf.f_type);
                 return 0;
         }
-        r = fd_check_in_root(target, h->rootpath, err);
+        r = fd_check_in_root(fd, rootpath, err);
         if (r < 0)
                 return r;
+        *target = steal_fd(&fd);
+        return 0;
+}
+
+/* The modified copy as a detached read-only mount of one file. */
+static int mask_tree(const char *fixed, struct nvcr_err *err)
+{
+        _cleanup_close_ int tmpfs = -EBADF, file = -EBADF;
+
         file = make_params_file(fixed, &tmpfs, err);
         if (file < 0)
                 return nvcr_err_wrap(err, "%s", PARAMS);
-        tree = tree_clone(file, TREE_PROC_ATTRS, PARAMS, err);
+        return tree_clone(file, TREE_PROC_ATTRS, PARAMS, err);
+}
+
+int cdi_hook_attach_mask(const char *prog, int tree, long params_fstype, int rootfd,
+                         int mntns_fd)
+{
+        struct hook_ctx h = {.prog = prog, .name = "disable-device-node-modification"};
+        _cleanup_close_ int target = -EBADF;
+        _cleanup_free_ char *rootpath = NULL;
+        struct nvcr_err err = {0};
+        int r;
+
         if (tree < 0)
-                return tree;
-        r = h->mntns_fd >= 0 ? attach_in_ns(h->mntns_fd, tree, target, err)
-                             : tree_attach(tree, target, PARAMS, err);
+                return 0;
+        /*
+         * Seen from our mount namespace, the container's root is the root
+         * of another namespace's tree: paths of fds under it read as the
+         * container sees them, so its own path reads "/".
+         */
+        r = fd_path(rootfd, &rootpath, &err);
+        if (r >= 0)
+                r = mask_target(&h, rootfd, rootpath, params_fstype, &target, &err);
+        if (r >= 0 && target >= 0)
+                r = attach_in_ns(mntns_fd, tree, target, &err);
         if (r < 0)
-                return r;
-        hook_debug(h, "%s: ModifyDeviceFiles set to 0", PARAMS);
+                return hook_fail(&h, &err);
         return 0;
 }
 
@@ -166,10 +199,9 @@ int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **a
                  .str = &cspec},
         };
         _cleanup_free_ char *text = NULL, *fixed = NULL;
-        _cleanup_close_ int hostfd = -EBADF;
+        _cleanup_close_ int hostfd = -EBADF, target = -EBADF, tree = -EBADF;
         struct nvcr_err err = {0};
         struct statfs sf;
-        bool after_create = h->mntns_fd >= 0;
         int r, status;
 
         if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
@@ -177,16 +209,16 @@ int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **a
         /*
          * The host's params: a runtime runs hooks before pivot_root, where
          * /proc is still the host's; a runtime running the chain itself
-         * after create opened it before entering the container.
+         * hands us the file it opened.
          */
-        if (after_create && h->params_fd < 0)
+        if (h->before_create && h->params_fd < 0)
                 errno = ENOENT;
-        else if (after_create)
+        else if (h->before_create)
                 hostfd = fcntl(h->params_fd, F_DUPFD_CLOEXEC, 3);
         else
                 hostfd = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         /* A shared offset: read it from the start, whichever step of a chain reads it. */
-        if (hostfd >= 0 && after_create)
+        if (hostfd >= 0 && h->before_create)
                 (void)lseek(hostfd, 0, SEEK_SET);
         if (hostfd < 0 && errno == ENOENT) {
                 hook_debug(h, "%s: no NVIDIA driver on the host, nothing to do", PARAMS);
@@ -208,9 +240,23 @@ int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **a
                 hook_debug(h, "%s: device node modification already disabled", PARAMS);
                 return 0;
         }
+        if (h->before_create) {
+                /* The container's /proc does not exist yet: attached after create. */
+                h->mask_tree = mask_tree(fixed, &err);
+                h->params_fstype = (long)sf.f_type;
+                return h->mask_tree < 0 ? hook_fail(h, &err) : 0;
+        }
         r = hook_open_root(h, &err);
         if (r < 0)
                 return hook_fail(h, &err);
-        r = mask_params(h, fixed, (long)sf.f_type, &err);
-        return r < 0 ? hook_fail(h, &err) : 0;
+        r = mask_target(h, h->rootfd, h->rootpath, (long)sf.f_type, &target, &err);
+        if (r >= 0 && target >= 0) {
+                tree = mask_tree(fixed, &err);
+                r = tree < 0 ? tree : tree_attach(tree, target, PARAMS, &err);
+        }
+        if (r < 0)
+                return hook_fail(h, &err);
+        if (target >= 0)
+                hook_debug(h, "%s: ModifyDeviceFiles set to 0", PARAMS);
+        return 0;
 }

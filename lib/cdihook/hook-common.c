@@ -57,6 +57,12 @@ void hook_ctx_clear(struct hook_ctx *h)
         h->rootfd = -1;
         free(h->rootpath);
         h->rootpath = NULL;
+        strv_free(h->links);
+        strv_free(h->link_targets);
+        h->links = h->link_targets = NULL;
+        if (h->mask_tree >= 0)
+                (void)close(h->mask_tree);
+        h->mask_tree = -1;
 }
 
 int hook_open_root(struct hook_ctx *h, struct nvcr_err *err)

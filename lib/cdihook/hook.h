@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cdihook/cdihook.h"
 #include "nvcr.h"
 
 struct hook_ctx {
@@ -22,15 +23,26 @@ struct hook_ctx {
         char *rootpath; /* its canonical path in our mount namespace */
         /*
          * The host's /proc/driver/nvidia/params, opened by a runtime that
-         * runs the chain itself after `create` (cdi_hook_run_in_root); -1:
-         * the hook opens it (a hook runs before pivot_root, where /proc is
-         * still the host's).
+         * runs the chain itself (cdi_hook_run_before_create); -1: the hook
+         * opens it (a hook runs before pivot_root, where /proc is still the
+         * host's).
          */
         int params_fd;
-        /* Run by the runtime after create (cdi_hook_run_in_root): the container's
-           mount namespace, and params_fd is the host's file or -1 (no driver).
-           -1 in a hook. */
-        int mntns_fd;
+        /*
+         * Run by the runtime before `create` (cdi_hook_run_before_create):
+         * the rootfs is the bundle's, without the mounts runc is about to
+         * make. `files` are the file mounts it makes (container path -> host
+         * file): the loader cache reads those from the host. The links
+         * create-symlinks made are noted (links[i] -> link_targets[i]), so
+         * that names through them resolve as they will in the container.
+         */
+        bool before_create;
+        const struct cdi_hook_file *files;
+        size_t nfiles;
+        char **links, **link_targets;
+        /* Before create: the params mask, made and left for the caller to attach. */
+        int mask_tree;
+        long params_fstype;
 };
 
 void hook_warn(const struct hook_ctx *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -306,6 +306,67 @@ static int add_dlib(struct scan *s, const char *name, const char *soname, int32_
         return 0;
 }
 
+/*
+ * Before create: the host file that folder/name will be once runc has made
+ * its mounts, followed through the links create-symlinks made (a few hops:
+ * libcuda.so -> libcuda.so.1 -> libcuda.so.<version>); *is_link when the
+ * name itself is one of those links. *ret NULL: nothing runc or we put
+ * there, the rootfs's own entry is what the container will see.
+ */
+static int view_source(const struct hook_ctx *h, const char *folder, const char *name,
+                       const char **ret, bool *is_link)
+{
+        _cleanup_free_ char *path = NULL;
+        struct nvcr_err ignored = {0};
+
+        *ret = NULL;
+        *is_link = false;
+        if (asprintf(&path, "%s%s%s", folder, strcmp(folder, "/") ? "/" : "", name) < 0)
+                return -ENOMEM;
+        for (int hop = 0; hop < 8; hop++) {
+                char **l = h->links;
+                _cleanup_free_ char *next = NULL;
+                const char *target;
+
+                for (size_t i = 0; i < h->nfiles; i++)
+                        if (strcmp(h->files[i].path, path) == 0) {
+                                *ret = h->files[i].source;
+                                return 0;
+                        }
+                while (l && *l && strcmp(*l, path) != 0)
+                        l++;
+                if (l == NULL || *l == NULL)
+                        return 0;
+                if (hop == 0)
+                        *is_link = true;
+                target = h->link_targets[l - h->links];
+                if (target[0] == '/')
+                        next = strdup(target);
+                else if (asprintf(&next, "%.*s/%s", (int)(strrchr(path, '/') - path), path,
+                                  target) < 0)
+                        next = NULL;
+                if (next == NULL)
+                        return -ENOMEM;
+                free(path);
+                path = NULL;
+                if (hook_clean_path(next, &path, &ignored) < 0)
+                        return 0;
+        }
+        return 0;
+}
+
+/* Before create: whether runc mounts any file into the folder. */
+static bool view_fills(const struct hook_ctx *h, const char *folder)
+{
+        size_t n = strlen(folder);
+
+        for (size_t i = 0; i < h->nfiles; i++)
+                if (strncmp(h->files[i].path, folder, n) == 0 && h->files[i].path[n] == '/' &&
+                    strchr(h->files[i].path + n + 1, '/') == NULL)
+                        return true;
+        return false;
+}
+
 /* One directory entry, as ldconfig's search_dir() loop body. */
 static int scan_entry(struct scan *s, int dfd, const char *folder, const struct dirent *de,
                       bool retry)
@@ -321,6 +382,18 @@ static int scan_entry(struct scan *s, int dfd, const char *folder, const struct 
 
         if (!is_dso_name(name))
                 return 0;
+        if (s->h->before_create) {
+                const char *src;
+                int r = view_source(s->h, folder, name, &src, &is_link);
+
+                if (r < 0)
+                        return r;
+                if (src != NULL) {
+                        /* The host's file, which runc mounts there (a path of ours, not the image's). */
+                        pfd = open(src, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                        goto opened;
+                }
+        }
         if (type == DT_UNKNOWN) {
                 if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         return 0;
@@ -345,6 +418,7 @@ static int scan_entry(struct scan *s, int dfd, const char *folder, const struct 
         } else {
                 return 0;
         }
+opened:
         /* Directories (glibc-hwcaps and legacy platform subdirectories) are not descended into. */
         if (pfd < 0 || fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode))
                 return 0;
@@ -382,6 +456,17 @@ static int scan_folder(struct hook_ctx *h, struct ldcache_builder *b, const char
         int fd, r = 0;
 
         fd = in_root_open(h->rootfd, folder, O_RDONLY | O_DIRECTORY, &ignored);
+        if (fd == -ENOENT && h->before_create && view_fills(h, folder)) {
+                /* runc makes it for its mounts; we get there first. */
+                int made = in_root_mkdir_p(h->rootfd, folder, 0755, 0, 0, err);
+
+                if (made < 0)
+                        return nvcr_err_wrap(err, "cannot create %s in the container", folder);
+                (void)close(made);
+                fd = in_root_open(h->rootfd, folder, O_RDONLY | O_DIRECTORY, err);
+                if (fd < 0)
+                        return nvcr_err_wrap(err, "%s in the container", folder);
+        }
         if (fd < 0) {
                 hook_debug(h, "%s: %s, skipped", folder, ignored.msg);
                 return 0;

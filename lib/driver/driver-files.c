@@ -13,8 +13,11 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "core/strv.h"
+#include "core/timing.h"
 #include "driver/driver-files.h"
 #include "driver/elf.h"
+#include "driver/files-cache.h"
 #include "safepath/in-root.h"
 
 #define C_LIB (NVCR_CAP_COMPUTE | NVCR_CAP_VIDEO) /* video implies the compute libraries */
@@ -214,10 +217,17 @@ static int find_in_cache(struct driver_search *s, const struct lib_spec *spec,
                 char *resolved = NULL;
                 struct nvcr_err e2 = {0};
 
+                /* The entry's link and the file it leads to: replacing either shows there. */
+                if (files_cache_watch_parent(s, e->path) < 0)
+                        return -ENOMEM;
                 if (in_root_resolve(s->rootfd, s->root, e->path, &resolved, &e2) < 0) {
                         log_debug(s->ctx, "ldcache entry %s -> %s: %s", e->name, e->path,
                                   e2.msg);
                         continue;
+                }
+                if (files_cache_watch_parent(s, resolved) < 0) {
+                        free(resolved);
+                        return -ENOMEM;
                 }
                 if (has_version_suffix(resolved, s->version)) {
                         *ret = resolved;
@@ -264,7 +274,8 @@ static int find_in_dir(struct driver_search *s, const char *dir, const char *pre
                 _cleanup_close_ int fd = -EBADF;
                 struct stat st;
 
-                if (asprintf(&cand, "%s%s/%s.%s", dir, subdirs[i], prefix, s->version) < 0)
+                if (asprintf(&cand, "%s%s/%s.%s", dir, subdirs[i], prefix, s->version) < 0 ||
+                    files_cache_watch_parent(s, cand) < 0)
                         return -ENOMEM;
                 fd = in_root_open(s->rootfd, cand, O_PATH, NULL);
                 if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -313,8 +324,9 @@ int driver_find_library(struct driver_search *s, const char *prefix, enum ldcach
 {
         const struct lib_spec *spec = spec_by_prefix(prefix);
         struct lib_spec adhoc = {.prefix = prefix, .caps = 0, .optional_vendor = false};
+        int r = driver_search_read_ldcache(s, err);
 
-        return find_library(s, spec ? spec : &adhoc, cls, ret, err);
+        return r < 0 ? r : find_library(s, spec ? spec : &adhoc, cls, ret, err);
 }
 
 static int find_libraries(struct driver_search *s, struct nvcr_inventory *inv,
@@ -333,7 +345,10 @@ static int find_libraries(struct driver_search *s, struct nvcr_inventory *inv,
                  */
                 if (!(lib_specs[i].caps & (s->caps | NVCR_CAP_UTILITY)))
                         continue;
-                if (find_library(s, &lib_specs[i], cls, &path, err) < 0) {
+                r = find_library(s, &lib_specs[i], cls, &path, err);
+                if (r == -ENOMEM)
+                        return nvcr_err_set(err, ENOMEM, "out of memory");
+                if (r < 0) {
                         log_debug(s->ctx, "missing %slibrary %s", cls ? "32-bit " : "",
                                   lib_specs[i].prefix);
                         continue;
@@ -370,7 +385,7 @@ static int find_binary(struct driver_search *s, const char *name, char **ret)
                                         : asprintf(&cand, "%s/%s", bin_dirs[i - s->nlibdirs],
                                                    name);
 
-                if (r < 0)
+                if (r < 0 || files_cache_watch_parent(s, cand) < 0)
                         return -ENOMEM;
                 if (is_executable_file(s, cand))
                         return in_root_resolve(s->rootfd, s->root, cand, ret, NULL);
@@ -443,10 +458,13 @@ static int find_ipcs(struct driver_search *s, struct nvcr_inventory *inv, struct
 static int firmware_in_dir(struct driver_search *s, struct nvcr_inventory *inv, const char *dir,
                            struct nvcr_err *err)
 {
-        _cleanup_close_ int fd = in_root_open(s->rootfd, dir, O_RDONLY | O_DIRECTORY, NULL);
+        _cleanup_close_ int fd = -EBADF;
         struct dirent **names = NULL;
         int n, r = 0;
 
+        if (files_cache_watch(s, dir) < 0)
+                return nvcr_err_set(err, ENOMEM, "out of memory");
+        fd = in_root_open(s->rootfd, dir, O_RDONLY | O_DIRECTORY, NULL);
         if (fd < 0)
                 return 0;
         n = scandirat(fd, ".", &names, NULL, alphasort);
@@ -465,8 +483,7 @@ static int firmware_in_dir(struct driver_search *s, struct nvcr_inventory *inv, 
         return r;
 }
 
-/* The firmware search path the kernel was given (firmware_class.path), if any. */
-static char *custom_firmware_dir(struct driver_search *s)
+char *driver_firmware_path(const struct driver_search *s)
 {
         _cleanup_close_ int sysfd = open(nvcr_ctx_get(s->ctx, NVCR_SET_SYS),
                                          O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -489,7 +506,7 @@ static char *custom_firmware_dir(struct driver_search *s)
 static int find_firmware(struct driver_search *s, struct nvcr_inventory *inv,
                          struct nvcr_err *err)
 {
-        _cleanup_free_ char *custom = custom_firmware_dir(s);
+        _cleanup_free_ char *custom = driver_firmware_path(s);
         int r = 0;
 
         for (size_t i = 0; r == 0 && i < s->nlibdirs + 2; i++) {
@@ -512,19 +529,59 @@ static int find_firmware(struct driver_search *s, struct nvcr_inventory *inv,
         return r;
 }
 
-int driver_files_find(struct driver_search *s, struct nvcr_inventory *inv, struct nvcr_err *err)
+/* Libraries, binaries and firmware: what the cache may answer. */
+static int search_files(struct driver_search *s, struct nvcr_inventory *inv, struct nvcr_err *err)
 {
-        int r;
+        int r = driver_search_read_ldcache(s, err);
 
-        r = find_libraries(s, inv, LDCACHE_NATIVE, err);
+        if (r == 0)
+                r = find_libraries(s, inv, LDCACHE_NATIVE, err);
         if (r == 0 && (s->caps & NVCR_CAP_COMPAT32))
                 r = find_libraries(s, inv, LDCACHE_COMPAT32, err);
         if (r == 0)
                 r = find_binaries(s, inv, err);
         if (r == 0)
-                r = find_ipcs(s, inv, err);
-        if (r == 0)
                 r = find_firmware(s, inv, err);
+        return r;
+}
+
+int driver_files_find(struct driver_search *s, struct nvcr_inventory *inv, struct nvcr_err *err)
+{
+        size_t first = inv->nfiles;
+        bool hit = !s->no_cache && files_cache_load(s, inv) == 0;
+        int r = 0;
+
+        if (!hit) {
+                r = search_files(s, inv, err);
+                if (r == 0)
+                        files_cache_store(s, inv, first);
+        }
+        timing_mark("inv: files");
+        if (r == 0)
+                r = find_ipcs(s, inv, err);
+        timing_mark("inv: ipcs");
+        /*
+         * In kind order (libraries, 32-bit ones, binaries, IPC sockets,
+         * firmware), the order a search finds them in: a cached answer
+         * with the live sockets comes out the same. Each kind keeps its
+         * own order.
+         */
+        if (r == 0) {
+                size_t n = inv->nfiles - first;
+                struct nvcr_driver_file *v = inv->files + first, *tmp;
+                size_t k = 0;
+
+                tmp = n ? malloc(n * sizeof(*tmp)) : NULL;
+                if (n && tmp == NULL)
+                        return nvcr_err_set(err, ENOMEM, "out of memory");
+                for (int kind = NVCR_FILE_LIB; kind <= NVCR_FILE_FIRMWARE; kind++)
+                        for (size_t i = 0; i < n; i++)
+                                if ((int)v[i].kind == kind)
+                                        tmp[k++] = v[i];
+                if (n)
+                        memcpy(v, tmp, n * sizeof(*tmp));
+                free(tmp);
+        }
         return r;
 }
 
@@ -565,9 +622,17 @@ int driver_search_open(struct nvcr_ctx *ctx, const char *version, struct driver_
                 driver_search_close(s);
                 return r;
         }
+        return 0;
+}
+
+int driver_search_read_ldcache(struct driver_search *s, struct nvcr_err *err)
+{
+        int r;
+
+        if (s->cache_loaded)
+                return 0;
         r = open_ldcache(s, err);
-        if (r < 0)
-                driver_search_close(s);
+        s->cache_loaded = r == 0;
         return r;
 }
 
@@ -584,4 +649,8 @@ void driver_search_close(struct driver_search *s)
         free(s->libdirs);
         s->libdirs = NULL;
         s->nlibdirs = 0;
+        strv_free(s->watched);
+        s->watched = NULL;
+        s->nwatched = 0;
+        s->cache_loaded = false;
 }

@@ -20,11 +20,20 @@ struct driver_search {
         unsigned caps;         /* capabilities whose files are wanted (NVCR_CAP_ALL: all) */
         char **libdirs;        /* directories (inside root) where native libraries were found */
         size_t nlibdirs;
+        bool cache_loaded;     /* the ld.so.cache is read only when the search runs */
+        bool no_cache;         /* search, do not take the files from the cache (files-cache.h) */
+        char **watched;        /* "identity dir": what the search looked into (files-cache.h) */
+        size_t nwatched;
 };
 
 int driver_search_open(struct nvcr_ctx *ctx, const char *version, struct driver_search *s,
                        struct nvcr_err *err);
 void driver_search_close(struct driver_search *s);
+/* Reads the root's ld.so.cache, once (a root without one searches directories only). */
+int driver_search_read_ldcache(struct driver_search *s, struct nvcr_err *err);
+
+/* The firmware search path the kernel was given (firmware_class.path), or NULL. */
+char *driver_firmware_path(const struct driver_search *s);
 
 /*
  * Finds one library by soname prefix ("libnvidia-ml.so") for the given class.
@@ -33,7 +42,11 @@ void driver_search_close(struct driver_search *s);
 int driver_find_library(struct driver_search *s, const char *prefix, enum ldcache_class cls,
                         char **ret, struct nvcr_err *err);
 
-/* Appends every driver file to inv->files (libraries, binaries, ipcs, firmware). */
+/*
+ * Appends every driver file to inv->files (libraries, binaries, ipcs,
+ * firmware, in that order): from the cache when nothing it depends on
+ * changed (files-cache.h), else searched, and then remembered.
+ */
 int driver_files_find(struct driver_search *s, struct nvcr_inventory *inv, struct nvcr_err *err);
 
 #endif

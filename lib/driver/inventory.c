@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "core/timing.h"
 #include "driver/driver-files.h"
 #include "driver/nvml.h"
 #include "driver/procfs.h"
@@ -317,13 +318,17 @@ int nvcr_inventory_load_caps(struct nvcr_ctx *ctx, unsigned flags, unsigned caps
         if (inv == NULL)
                 return nvcr_err_set(err, ENOMEM, "out of memory");
         r = load_procfs(ctx, inv, err);
+        timing_mark("inv: procfs");
         if (r == 0)
                 r = load_devs(ctx, inv, err);
+        timing_mark("inv: devs");
         if (r == 0 && (flags & NVCR_INV_FILES)) {
                 r = driver_search_open(ctx, inv->driver_version, &s, err);
                 searching = r == 0;
                 s.caps = caps;
+                s.no_cache = (flags & NVCR_INV_NO_CACHE) != 0;
         }
+        timing_mark("inv: search opened");
         if (r == 0 && (flags & NVCR_INV_FILES))
                 r = driver_files_find(&s, inv, err);
         if (r == 0 && (flags & NVCR_INV_NVML))

@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "driver/cache-dir.h"
 #include "driver/nvml.h"
 
 #define CACHE_FILE "nvml-answers.json"
@@ -176,41 +177,18 @@ int nvml_cache_key(struct nvcr_ctx *ctx, const struct nvcr_inventory *inv, char 
         return 0;
 }
 
-static int open_cache_dir(struct nvcr_ctx *ctx, bool create)
-{
-        const char *dir = nvcr_ctx_get(ctx, NVCR_SET_CACHE_DIR);
-        struct stat st;
-        int fd;
-
-        if (dir[0] == '\0')
-                return -ENOENT;
-        if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return neg_errno();
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return neg_errno();
-        /* Only a directory nobody else can write into is trusted. */
-        if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
-                (void)close(fd);
-                return -EPERM;
-        }
-        return fd;
-}
-
 int nvml_cache_load(struct nvcr_ctx *ctx, const char *key, char **ret_json)
 {
-        _cleanup_close_ int dfd = open_cache_dir(ctx, false);
+        _cleanup_close_ int dfd = cache_dir_open(ctx, false);
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *text = NULL;
         json_object *o, *k, *a;
-        struct stat st;
         int r = -ENOENT;
 
         if (dfd < 0)
                 return -ENOENT;
-        fd = openat(dfd, CACHE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-            (st.st_mode & 022))
+        fd = cache_file_open(dfd, CACHE_FILE);
+        if (fd < 0)
                 return -ENOENT;
         if (read_fd_all(fd, CACHE_MAX, &text, NULL, NULL) < 0)
                 return -ENOENT;
@@ -229,7 +207,7 @@ int nvml_cache_load(struct nvcr_ctx *ctx, const char *key, char **ret_json)
 
 void nvml_cache_store(struct nvcr_ctx *ctx, const char *key, const char *answers)
 {
-        _cleanup_close_ int dfd = open_cache_dir(ctx, true);
+        _cleanup_close_ int dfd = cache_dir_open(ctx, true);
         json_object *o, *a;
         struct nvcr_err err = {0};
         const char *s;
