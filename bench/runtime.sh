@@ -1,19 +1,27 @@
 #!/bin/bash
 # Start time of a container through nvidia-container-runtime on the GPU
-# host, as engines start one (containerd: `create --pid-file`, then
-# `start`; the time is create + start, the wait for the end and `delete`
-# are not counted). All variants interleaved, N runs each after one
-# untimed warm-up:
-#   plain     runc alone, no GPU
-#   shim      our runtime, a container that asks for no GPU (the shim's own cost)
-#   legacy    our runtime, legacy mode, NVIDIA_VISIBLE_DEVICES=all (prestart
-#             hook, default capabilities)
-#   jit       our runtime, jit-cdi mode, the same request: runc does mounts,
-#             nodes and cgroups, the runtime itself does links, loader cache
-#             and params mask after create (apply/post-create.h)
-#   jit-hook  the same without --pid-file: the work is a createContainer hook
-#             of nvidia-cdi-hook that runc starts (what `run`, a read-only
-#             rootfs or a user namespace get)
+# host, as engines start one: containerd runs `create --pid-file`, then
+# `start`; the time is create + start (the wait for the end and `delete`
+# are not counted). Storage as containerd lays it out: the bundle
+# (config.json) and runc's state on a tmpfs (/run there, /dev/shm here),
+# the rootfs an overlay mount whose upper layer is new at every run (a new
+# container's writable layer) over the image unpacked on disk. Variants,
+# interleaved (the order rotates), N runs each after one untimed warm-up:
+#   plain       runc alone, no GPU
+#   shim        our runtime, a container that asks for no GPU
+#   runc-edits  runc alone with the config.json our runtime writes for
+#               NVIDIA_VISIBLE_DEVICES=all in jit-cdi mode, hook taken out:
+#               runc's own mounts, device nodes and cgroup rules (the floor)
+#   jit         our runtime, jit-cdi mode, the same request: runc does
+#               mounts, nodes and cgroups; the runtime does links, loader
+#               cache and params mask around create (apply/post-create.h)
+#   jit-hook    the same without --pid-file: the work is a createContainer
+#               hook of nvidia-cdi-hook that runc starts (what `run`, a
+#               read-only rootfs or a user namespace get)
+#   legacy      our runtime, legacy mode (prestart hook)
+# Then, for jit, where its time goes inside the runtime (NVCR_TIMING marks,
+# lib/core/timing.h): medians in microseconds from the runtime's start.
+# Usage: bench/runtime.sh [CARRY_DIR] [N]
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 CARRY=$(readlink -f "${1:-$REPO/.carry}")
@@ -22,78 +30,138 @@ SIM=
 . "$REPO/tests/gpu/oci-lib.sh"
 oci_setup || exit 1
 RUNTIME=$CARRY/nvidia-container-runtime
-T=$(mktemp -d /tmp/nvcr-rtb.XXXXXX)
-chmod 0755 "$T"
-trap 'oci_cleanup; rm -rf "$T"' EXIT
+S=$(mktemp -d /dev/shm/nvcr-rtb.XXXXXX)
+D=$(mktemp -d /var/tmp/nvcr-rtb.XXXXXX)
+chmod 0755 "$S" "$D"
+rm -rf "$RUNC_STATE"
+RUNC_STATE=$S/state
+mkdir -p "$RUNC_STATE"
+V=(plain shim runc-edits jit jit-hook legacy)
+cleanup() {
+        local v
+        for v in "${V[@]}"; do
+                oci_runc delete -f "b-$v" >/dev/null 2>&1
+                umount "$S/$v/rootfs" 2>/dev/null
+        done
+        rm -rf "$S" "$D"
+}
+trap cleanup EXIT
 for m in legacy jit-cdi; do
-        cat >"$T/$m.toml" <<EOT
-[nvidia-container-runtime]
-mode = "$m"
-runtimes = ["$RUNC"]
-EOT
-        chmod 0644 "$T/$m.toml"
+        printf '[nvidia-container-runtime]\nmode = "%s"\nruntimes = ["%s"]\n' "$m" "$RUNC" >"$S/$m.toml"
 done
+printf '[nvidia-container-runtime]\nmode = "jit-cdi"\nruntimes = ["/bin/true"]\n' >"$S/dry.toml"
+chmod 0644 "$S"/*.toml
 export PATH=$CARRY:$PATH
 echo "== machine"
 uname -r
 stat -fc 'cgroup fs: %T' /sys/fs/cgroup
 nvidia-smi -L
-echo "== start time: create + start of /bin/true, $N runs each, interleaved (ms)"
-V=(plain shim legacy jit jit-hook)
-for v in "${V[@]}"; do
-        oci_bundle "$T/bench-$v" "" /bin/true
-done
-oci_add_env "$T/bench-legacy/config.json" NVIDIA_VISIBLE_DEVICES=all
-cp "$T/bench-legacy/config.json" "$T/gpu.json"
+# The image, unpacked once; each variant's bundle gets its config.json.
+oci_bundle "$D/image" "" /bin/true
+cp "$D/image/config.json" "$S/plain.json"
+cp "$S/plain.json" "$S/gpu.json"
+oci_add_env "$S/gpu.json" NVIDIA_VISIBLE_DEVICES=all
+for v in "${V[@]}"; do mkdir -p "$S/$v/rootfs"; done
+# A new writable layer over the image, as a new container gets.
+layer() {
+        local v=$1
+        umount "$S/$v/rootfs" 2>/dev/null
+        rm -rf "$D/up-$v" "$D/work-$v"
+        mkdir -p "$D/up-$v" "$D/work-$v"
+        mount -t overlay overlay \
+                -o "lowerdir=$D/image/rootfs,upperdir=$D/up-$v,workdir=$D/work-$v" "$S/$v/rootfs"
+}
+# runc-edits: what the runtime writes (here without --pid-file, so with the
+# hook, which is then taken out), runc left to carry it out alone.
+cp "$S/gpu.json" "$S/runc-edits/config.json"
+layer runc-edits || exit 1
+NVIDIA_CTK_CONFIG_FILE_PATH=$S/dry.toml "$RUNTIME" create -b "$S/runc-edits" x >/dev/null ||
+        { echo "the runtime could not prepare the runc-edits bundle" >&2; exit 1; }
+python3 - "$S/runc-edits/config.json" "$S/edits.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.get("hooks", {}).pop("createContainer", None)
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+print("jit-cdi edits: %d mounts, %d device nodes, %d device rules"
+      % (len(c["mounts"]), len(c["linux"].get("devices", [])),
+         len(c["linux"]["resources"].get("devices", []))))
+PY
 declare -A times
+fails=0
 run_one() {
-        local v=$1 t0 t1 rc=0 b=$T/bench-$1 id=b-$1 mode=legacy pid=(--pid-file "$T/pid")
-        case $v in legacy | jit | jit-hook) cp "$T/gpu.json" "$b/config.json" ;; esac
+        local v=$1 t0 t1 rc=0 b=$S/$1 id=b-$1 mode=legacy pid=(--pid-file "$S/$1.pid") cfg
+        case $v in
+        plain | shim) cfg=$S/plain.json ;;
+        runc-edits) cfg=$S/edits.json ;;
+        *) cfg=$S/gpu.json ;;
+        esac
+        cp "$cfg" "$b/config.json"
+        layer "$v" || { echo "overlay mount failed" >&2; exit 1; }
         case $v in jit | jit-hook) mode=jit-cdi ;; esac
         [ "$v" = jit-hook ] && pid=()
         t0=$(date +%s%N)
-        if [ "$v" = plain ]; then
-                oci_runc create "${pid[@]}" -b "$b" "$id" >/dev/null 2>"$T/last-$v.log"
-        else
-                NVIDIA_CTK_CONFIG_FILE_PATH=$T/$mode.toml "$RUNTIME" --root "$RUNC_STATE" create \
-                        "${pid[@]}" -b "$b" "$id" >/dev/null 2>"$T/last-$v.log"
-        fi && oci_runc start "$id" 2>>"$T/last-$v.log"
+        case $v in
+        plain | runc-edits)
+                oci_runc create "${pid[@]}" -b "$b" "$id" >/dev/null 2>"$S/last-$v.log" ;;
+        jit)
+                NVCR_TIMING=$S/timing.log NVIDIA_CTK_CONFIG_FILE_PATH=$S/$mode.toml "$RUNTIME" \
+                        --root "$RUNC_STATE" create "${pid[@]}" -b "$b" "$id" >/dev/null 2>"$S/last-$v.log" ;;
+        *)
+                NVIDIA_CTK_CONFIG_FILE_PATH=$S/$mode.toml "$RUNTIME" --root "$RUNC_STATE" create \
+                        "${pid[@]}" -b "$b" "$id" >/dev/null 2>"$S/last-$v.log" ;;
+        esac && oci_runc start "$id" 2>>"$S/last-$v.log"
         rc=$?
         t1=$(date +%s%N)
         oci_runc delete -f "$id" >/dev/null 2>&1
         if ((rc != 0)); then
                 fails=$((fails + 1))
-                echo "run of $v failed (rc $rc): $(head -c 400 "$T/last-$v.log")" >&2
+                echo "run of $v failed (rc $rc): $(head -c 400 "$S/last-$v.log")" >&2
         fi
         times[$v]+="$(((t1 - t0) / 1000)) "
 }
-fails=0
+echo "== start time: create + start of /bin/true, $N runs each, interleaved (ms)"
 for v in "${V[@]}"; do run_one "$v"; times[$v]=; done
+rm -f "$S/timing.log"
 # The order rotates: the run after a GPU container pays for the driver
 # tearing the GPU down (no persistence mode on the host), which a fixed order
 # would always charge to the same variant.
 for i in $(seq 1 "$N"); do
-        for k in 0 1 2 3 4; do run_one "${V[(i + k) % 5]}"; done
+        for k in "${!V[@]}"; do run_one "${V[(i + k) % ${#V[@]}]}"; done
 done
 # Medians, minima and the median of the paired differences (run i of a
-# variant minus run i of plain runc, taken seconds apart): the pairs cancel
-# most of the drift of a shared machine, which moves whole medians by 20 ms.
-python3 - "${times[plain]}" "${times[shim]}" "${times[legacy]}" "${times[jit]}" "${times[jit-hook]}" <<'PY'
-import statistics, sys
-plain, shim, legacy, jit, jithook = ([int(x) / 1000 for x in a.split()] for a in sys.argv[1:6])
+# variant minus run i of plain runc, taken within a second): the pairs
+# cancel most of the drift of a shared machine, which moves whole medians by
+# several milliseconds.
+python3 - "$S/timing.log" "${times[plain]}" "${times[shim]}" "${times[runc-edits]}" \
+        "${times[jit]}" "${times[jit-hook]}" "${times[legacy]}" <<'PY'
+import collections, statistics, sys
+plain, shim, edits, jit, jithook, legacy = ([int(x) / 1000 for x in a.split()] for a in sys.argv[2:8])
 rows = [("runc, no GPU", plain),
-        ("nvidia-container-runtime, no GPU requested (shim)", shim),
-        ("legacy (prestart hook), NVIDIA_VISIBLE_DEVICES=all", legacy),
-        ("jit-cdi, chain run by the runtime after create", jit),
-        ("jit-cdi, chain as a createContainer hook", jithook)]
-print("%-52s %8s %8s" % ("variant", "median", "min"))
-for name, t in rows:
-    print("%-52s %8.1f %8.1f" % (name, statistics.median(t), min(t)))
+        ("our runtime, no GPU requested (shim)", shim),
+        ("runc alone with the jit-cdi edits (the floor)", edits),
+        ("jit-cdi (the runtime does the chain's work)", jit),
+        ("jit-cdi, chain as a createContainer hook", jithook),
+        ("legacy (prestart hook)", legacy)]
 def paired(a):
     return statistics.median([x - y for x, y in zip(a, plain)])
-print("over runc (medians of paired differences): shim %.1f ms; legacy %.1f ms; "
-      "jit-cdi %.1f ms; jit-cdi with the hook %.1f ms"
-      % (paired(shim), paired(legacy), paired(jit), paired(jithook)))
+print("%-48s %8s %8s %12s" % ("variant", "median", "min", "over runc"))
+for name, t in rows:
+    print("%-48s %8.2f %8.2f %+12.2f" % (name, statistics.median(t), min(t), paired(t)))
+print("over runc: medians of the paired differences (run i minus plain run i)")
+d = collections.defaultdict(list)
+order = []
+for line in open(sys.argv[1]):
+    p = line.split()
+    label = " ".join(p[1:-1])
+    d[label].append(int(p[-1]))
+    if label not in order:
+        order.append(label)
+print("== inside the runtime, jit-cdi (us from its start; medians of %d runs)" % len(d["start"]))
+prev = 0
+for k in order:
+    m = statistics.median(d[k])
+    print("  %-24s %7d  (+%d)" % (k, m, m - prev))
+    prev = m
 PY
 echo "failed runs: $fails"
 ((fails == 0))

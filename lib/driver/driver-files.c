@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,25 @@ static const char *const compat32_dirs[] = {
 static const char *const bin_dirs[] = {
         "/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin", "/usr/local/sbin",
 };
+
+/* A warning of the search: logged, and kept with a cached answer to be logged again. */
+static void search_warn(struct driver_search *s, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void search_warn(struct driver_search *s, const char *fmt, ...)
+{
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return;
+        log_warn(s->ctx, "%s", msg);
+        (void)strv_push(&s->warnings, msg);
+}
 
 static int elf_class_wanted(enum ldcache_class cls)
 {
@@ -239,7 +259,7 @@ static int find_in_cache(struct driver_search *s, const struct lib_spec *spec,
                         free(resolved);
         }
         if (mismatch != NULL && !spec->optional_vendor)
-                log_warn(s->ctx, "%s: version does not match the kernel module's %s, skipped",
+                search_warn(s, "%s: version does not match the kernel module's %s, skipped",
                          mismatch, s->version);
         (void)err;
         return -ENOENT;
@@ -354,7 +374,7 @@ static int find_libraries(struct driver_search *s, struct nvcr_inventory *inv,
                         continue;
                 }
                 if (read_library(s, path, cls, &soname, &e2) < 0) {
-                        log_warn(s->ctx, "%s skipped: %s", path, e2.msg);
+                        search_warn(s, "%s skipped: %s", path, e2.msg);
                         continue;
                 }
                 r = add_file(inv, path, soname,
@@ -651,6 +671,8 @@ void driver_search_close(struct driver_search *s)
         s->nlibdirs = 0;
         strv_free(s->watched);
         s->watched = NULL;
+        strv_free(s->warnings);
+        s->warnings = NULL;
         s->nwatched = 0;
         s->cache_loaded = false;
 }

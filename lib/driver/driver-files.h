@@ -23,6 +23,7 @@ struct driver_search {
         bool cache_loaded;     /* the ld.so.cache is read only when the search runs */
         bool no_cache;         /* search, do not take the files from the cache (files-cache.h) */
         char **watched;        /* "identity dir": what the search looked into (files-cache.h) */
+        char **warnings;       /* what the search warned about, said again on a cache hit */
         size_t nwatched;
 };
 

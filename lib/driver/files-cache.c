@@ -5,6 +5,7 @@
  *   <header lines: root, version, caps, ld.so.cache and its identity, …>
  *   d <identity> <directory>
  *   f <kind> <caps> <identity> <path>\t<soname or "">
+ *   w <a warning of the search, logged again at each hit>
  * An identity is "dev:ino:size:mtime:ctime" (ns), or "-" for nothing there.
  */
 #include <errno.h>
@@ -189,6 +190,7 @@ int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv)
 {
         _cleanup_close_ int dfd = cache_dir_open(s->ctx, false), fd = -EBADF;
         _cleanup_free_ char *text = NULL, *head = NULL;
+        _cleanup_(strv_freep) char **warnings = NULL;
         size_t hlen, first = inv->nfiles;
         char name[64], *line, *save = NULL;
         int r = 0;
@@ -207,7 +209,10 @@ int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv)
                 return -ENOENT;
         for (line = strtok_r(text + hlen, "\n", &save); line && r == 0;
              line = strtok_r(NULL, "\n", &save))
-                r = line[0] == 'd' ? check_dir(s, line) : load_file(s, line, inv);
+                if (line[0] == 'w' && line[1] == ' ')
+                        r = strv_push(&warnings, line + 2) < 0 ? -ENOMEM : 0;
+                else
+                        r = line[0] == 'd' ? check_dir(s, line) : load_file(s, line, inv);
         if (r < 0) {
                 /* A miss: what was appended goes again. */
                 for (size_t i = first; i < inv->nfiles; i++) {
@@ -218,6 +223,8 @@ int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv)
                 return -ENOENT;
         }
         log_debug(s->ctx, "driver files from the cache (%zu)", inv->nfiles - first);
+        for (char **w = warnings; w && *w; w++)
+                log_warn(s->ctx, "%s", *w);
         return 0;
 }
 
@@ -258,6 +265,9 @@ void files_cache_store(struct driver_search *s, const struct nvcr_inventory *inv
                 fprintf(f, "f %u %x %s %s\t%s\n", (unsigned)d->kind, d->caps, sig, d->path,
                         d->soname ? d->soname : "");
         }
+        for (char **w = s->warnings; w && *w; w++)
+                if (!strchr(*w, '\n'))
+                        fprintf(f, "w %s\n", *w);
         if (fclose(f) != 0)
                 return;
         dfd = cache_dir_open(s->ctx, true);

@@ -148,7 +148,7 @@ rt_create() {
         a0_check
 }
 
-@test "jit-cdi create: the runtime does the chain itself after create (params masked, host's params untouched); no hook process" {
+@test "jit-cdi create: the runtime does the chain itself around create (params masked, host's params untouched); no hook process" {
         gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' \
                 '["/bin/sh","-c","echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params); echo w=$( (echo x >/proc/driver/nvidia/params) 2>&1 | sed \"s/.*: //\"); echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1); grep -c libcuda.so.1 /etc/ld.so.cache"]'
         before=$(sha256sum <"$SIM/proc/driver/nvidia/params")
@@ -183,7 +183,74 @@ rt_create() {
         a0_check
 }
 
-@test "hostile rootfs, jit-cdi create: when the work after create fails, the container is deleted again and nothing is left" {
+@test "jit-cdi create: a mount of the container's own at or above what the chain touches keeps the createContainer hook (and works)" {
+        # The runtime does the chain's work in the bundle's rootfs while runc
+        # creates the container: a mount there would hide it. Above the library
+        # folder, on /etc/ld.so.conf.d, and inside the library folder.
+        n=0
+        for dst in /usr/lib /etc/ld.so.conf.d /usr/lib/x86_64-linux-gnu/extra; do
+                n=$((n + 1))
+                b=$T/b$n
+                gpu_bundle "$b" '["NVIDIA_VISIBLE_DEVICES=2"]' \
+                        '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1); echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params)"]'
+                if [ "$dst" = /usr/lib ]; then
+                        # A bind of the image's own /usr/lib: the container still has its libraries.
+                        jq --arg s "$b/rootfs/usr/lib" '.mounts += [{destination:"/usr/lib",type:"bind",source:$s,options:["rbind"]}]' \
+                                "$b/config.json" >"$T/c"
+                else
+                        jq --arg d "$dst" '.mounts += [{destination:$d,type:"tmpfs",source:"tmpfs",options:["nosuid","nodev"]}]' \
+                                "$b/config.json" >"$T/c"
+                fi
+                mv "$T/c" "$b/config.json"
+                run rt_create jit-cdi "$b"
+                echo "[$dst] $output"
+                [[ $output == *"create-status 0"* ]]
+                jq -e '.hooks.createContainer | length == 1' "$b/config.json"
+                [ "$(value_of link)" = "libcuda.so.$DRV" ]
+                [ "$(value_of mod)" = "ModifyDeviceFiles: 0" ]
+        done
+        a0_check
+}
+
+@test "hostile rootfs, jit-cdi create: library folder, /etc/ld.so.conf.d and /etc/ld.so.cache are symlinks to the host; all lands inside the rootfs" {
+        # The chain's work is done from the host's mount namespace, before
+        # runc has mounted anything: each path is resolved inside the rootfs.
+        n=0
+        for target in "$A0_C" "/proc/self/root$A0_C" "../../../../../../../..$A0_C"; do
+                n=$((n + 1))
+                b=$T/b$n
+                gpu_bundle "$b" '["NVIDIA_VISIBLE_DEVICES=2"]' \
+                        '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
+                r=$b/rootfs
+                rm -rf "$r/usr/lib/x86_64-linux-gnu" "$r/etc/ld.so.conf.d" "$r/etc/ld.so.cache"
+                ln -s "$target" "$r/usr/lib/x86_64-linux-gnu"
+                ln -s "$target/conf.d" "$r/etc/ld.so.conf.d"
+                ln -s "$target/ld.so.cache" "$r/etc/ld.so.cache"
+                # The same path inside the rootfs: where a confined walk lands.
+                mkdir -p "$r$A0_C/conf.d"
+                run rt_create jit-cdi "$b"
+                echo "[$target] $output"
+                # The absolute link must work, inside; any may fail, leaving nothing.
+                [ "$n" -gt 1 ] || [[ $output == *"create-status 0"* ]]
+                if [[ $output == *"create-status 0"* ]]; then
+                        [ "$(value_of link)" = "libcuda.so.$DRV" ]
+                        [ "$(readlink "$r$A0_C/libcuda.so.1")" = "libcuda.so.$DRV" ]
+                        ls "$r$A0_C/conf.d/" | grep -q '^00-nvcr-cdi-.*\.conf$'
+                        # The cache replaces the link (a rename never follows one).
+                        [ -f "$r/etc/ld.so.cache" ] && [ ! -L "$r/etc/ld.so.cache" ]
+                        ldconfig -p -C "$r/etc/ld.so.cache" | grep -q "libcuda.so.1 .*=> /usr/lib/x86_64-linux-gnu/libcuda.so.1"
+                        jq -e '(.hooks.createContainer // []) | length == 0' "$b/config.json"
+                else
+                        [[ $output == *"create-status 1"* ]]
+                        [ -z "$(ls -A "$T/state" 2>/dev/null)" ]
+                fi
+                [ "$(readlink "$r/usr/lib/x86_64-linux-gnu")" = "$target" ]
+                ! pgrep -f "runc init" | grep -q .
+                a0_check
+        done
+}
+
+@test "hostile rootfs, jit-cdi create: when the runtime's part fails, the container is deleted again and nothing is left" {
         gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]'
         rm -f "$T/b/rootfs/etc/ld.so.cache"
         mkdir -p "$T/b/rootfs/etc/ld.so.cache/x" # a directory where the cache goes
