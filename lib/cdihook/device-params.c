@@ -21,11 +21,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apply/mount-tree.h"
@@ -68,51 +68,37 @@ static int make_params_file(const char *text, int *tmpfs, struct nvcr_err *err)
 
 /*
  * After create, the runtime works from the host's mount namespace, and
- * move_mount only attaches onto a target in the caller's own namespace: a
- * child enters the container's, attaches, exits. A child, not setns there
- * and back: going back would reset our root and working directory to the
- * namespace's, which is not where a chrooted runtime was.
+ * move_mount only attaches onto a target in the caller's own namespace: we
+ * enter the container's, attach, and come back. (A child doing it costs a
+ * fork at every start.) Entering a mount namespace sets our root and working
+ * directory to its root; coming back sets them to our namespace's root, so
+ * both are saved as fds first and restored: a runtime started chrooted
+ * stays where it was. Should coming back fail, nothing more may run here
+ * (a `runc delete` would act inside the container): the process ends.
  */
 static int attach_in_ns(int mntns_fd, int tree, int target, struct nvcr_err *err)
 {
-        _cleanup_close_ int rd = -EBADF, wr = -EBADF;
-        int pfd[2], status, failure[2] = {0, 0}; /* {1 setns | 2 move_mount, errno} */
-        pid_t pid;
+        _cleanup_close_ int ours = -EBADF, root = -EBADF, cwd = -EBADF;
+        int r = 0;
 
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return nvcr_err_setsys(err, errno, "cannot mount %s", PARAMS);
-        rd = pfd[0];
-        wr = pfd[1];
-        pid = fork();
-        if (pid < 0)
-                return nvcr_err_setsys(err, errno, "cannot fork to mount %s", PARAMS);
-        if (pid == 0) {
-                int f[2] = {1, 0};
-
-                if (setns(mntns_fd, CLONE_NEWNS) == 0) {
-                        f[0] = 2;
-                        if (move_mount(tree, "", target, "",
-                                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
-                                _exit(0);
-                }
-                f[1] = errno;
-                (void)!write(wr, f, sizeof(f));
+        ours = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (ours < 0 || root < 0 || cwd < 0)
+                return nvcr_err_setsys(err, errno, "cannot mount %s: saving our namespace",
+                                       PARAMS);
+        if (setns(mntns_fd, CLONE_NEWNS) < 0)
+                return nvcr_err_setsys(err, errno, "cannot enter the container's mount namespace");
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = nvcr_err_setsys(err, errno, "cannot mount %s", PARAMS);
+        if (setns(ours, CLONE_NEWNS) < 0 || fchdir(root) < 0 || chroot(".") < 0 ||
+            fchdir(cwd) < 0) {
+                fprintf(stderr, "nvidia-container-runtime: cannot return to our own mount "
+                                "namespace after mounting %s: %s\n",
+                        PARAMS, strerror(errno));
                 _exit(1);
         }
-        (void)close(steal_fd(&wr));
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return nvcr_err_setsys(err, errno, "waiting for the mount of %s", PARAMS);
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                return 0;
-        if (read(rd, failure, sizeof(failure)) != (ssize_t)sizeof(failure) || failure[1] <= 0)
-                return nvcr_err_set(err, EIO, "cannot mount %s: the helper process failed",
-                                    PARAMS);
-        if (failure[0] == 1)
-                return nvcr_err_set(err, failure[1],
-                                    "cannot enter the container's mount namespace: %s",
-                                    strerror(failure[1]));
-        return nvcr_err_set(err, failure[1], "cannot mount %s: %s", PARAMS, strerror(failure[1]));
+        return r;
 }
 
 /*

@@ -59,6 +59,8 @@ void nvcr_ctx_free(struct nvcr_ctx *ctx)
                 free(ctx->lib_search_paths[i]);
         free(ctx->lib_search_paths);
         free(ctx->dev_default);
+        if (ctx->gpus_memo_free != NULL)
+                ctx->gpus_memo_free(ctx->gpus_memo);
         free(ctx);
 }
 

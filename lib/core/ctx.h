@@ -15,6 +15,13 @@ struct nvcr_ctx {
         char *dev_default;             /* "<root>/dev", cached */
         nvcr_log_fn log_fn;
         void *log_userdata;
+        /*
+         * The GPUs procfs lists, read once per context (procfs_read_gpus_once):
+         * loading the kernel modules and the inventory both want them at
+         * every start, and each GPU's information file is a driver call.
+         */
+        void *gpus_memo;
+        void (*gpus_memo_free)(void *memo);
 };
 
 /* Logs through the context's callback (no-op without one). */

@@ -104,13 +104,14 @@ static int take_gpu(int procfd, struct procfs_gpu *pg, unsigned index, unsigned 
         return 0;
 }
 
-static int load_gpus(int procfd, struct nvcr_inventory *inv, struct nvcr_err *err)
+static int load_gpus(struct nvcr_ctx *ctx, int procfd, struct nvcr_inventory *inv,
+                     struct nvcr_err *err)
 {
         struct procfs_gpu *pgs = NULL;
         size_t n = 0;
         int r;
 
-        r = procfs_read_gpus(procfd, &pgs, &n, err);
+        r = procfs_read_gpus_once(ctx, procfd, &pgs, &n, err);
         if (r < 0)
                 return r;
         inv->gpus = calloc(n ? n : 1, sizeof(*inv->gpus));
@@ -219,7 +220,7 @@ static int load_procfs(struct nvcr_ctx *ctx, struct nvcr_inventory *inv, struct 
         inv->major_uvm = majors.uvm;
         inv->major_caps = majors.caps;
         inv->major_imex = majors.imex;
-        r = load_gpus(procfd, inv, err);
+        r = load_gpus(ctx, procfd, inv, err);
         if (r < 0)
                 return r;
         return load_mig_caps(procfd, inv, err);

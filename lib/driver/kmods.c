@@ -129,7 +129,7 @@ static void make_gpu_nodes(struct nvcr_ctx *ctx, int procfd, int devfd, unsigned
         size_t n = 0;
         char name[32];
 
-        if (procfs_read_gpus(procfd, &gpus, &n, &err) < 0) {
+        if (procfs_read_gpus_once(ctx, procfd, &gpus, &n, &err) < 0) {
                 log_warn(ctx, "listing GPUs: %s", err.msg);
                 return;
         }

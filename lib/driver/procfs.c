@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "core/ctx.h"
 #include "driver/procfs.h"
 
 /* All the files read here are a few hundred bytes; anything larger is not ours. */
@@ -527,6 +528,64 @@ int procfs_read_gpus(int procfd, struct procfs_gpu **ret, size_t *ret_n, struct 
         *ret_n = vec.n;
         *ret = steal_ptr(&vec.v);
         vec.n = 0;
+        return 0;
+}
+
+struct gpus_memo {
+        struct procfs_gpu *v;
+        size_t n;
+};
+
+static void gpus_memo_free(void *p)
+{
+        struct gpus_memo *m = p;
+
+        if (m != NULL)
+                procfs_gpus_free(m->v, m->n);
+        free(m);
+}
+
+static int gpus_copy(const struct procfs_gpu *v, size_t n, struct procfs_gpu **ret)
+{
+        struct procfs_gpu *c = calloc(n ? n : 1, sizeof(*c));
+
+        if (c == NULL)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                c[i] = (struct procfs_gpu){.minor = v[i].minor, .has_minor = v[i].has_minor};
+                if ((v[i].proc_dir && !(c[i].proc_dir = strdup(v[i].proc_dir))) ||
+                    (v[i].bus_id && !(c[i].bus_id = strdup(v[i].bus_id))) ||
+                    (v[i].model && !(c[i].model = strdup(v[i].model))) ||
+                    (v[i].uuid && !(c[i].uuid = strdup(v[i].uuid)))) {
+                        procfs_gpus_free(c, i + 1);
+                        return -ENOMEM;
+                }
+        }
+        *ret = c;
+        return 0;
+}
+
+int procfs_read_gpus_once(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret,
+                          size_t *ret_n, struct nvcr_err *err)
+{
+        struct gpus_memo *m = ctx->gpus_memo;
+        int r;
+
+        if (m == NULL) {
+                m = calloc(1, sizeof(*m));
+                if (m == NULL)
+                        return nvcr_err_set(err, ENOMEM, "out of memory");
+                r = procfs_read_gpus(procfd, &m->v, &m->n, err);
+                if (r < 0) {
+                        free(m);
+                        return r;
+                }
+                ctx->gpus_memo = m;
+                ctx->gpus_memo_free = gpus_memo_free;
+        }
+        if (gpus_copy(m->v, m->n, ret) < 0)
+                return nvcr_err_set(err, ENOMEM, "out of memory");
+        *ret_n = m->n;
         return 0;
 }
 

@@ -51,6 +51,14 @@ int procfs_parse_information(const char *text, struct procfs_gpu *ret, struct nv
  */
 int procfs_read_gpus(int procfd, struct procfs_gpu **ret, size_t *ret_n, struct nvcr_err *err);
 void procfs_gpu_clear(struct procfs_gpu *g);
+
+/*
+ * procfs_read_gpus, the directory read once per context: later calls get a
+ * copy of the first answer (the caller owns it, procfs_gpus_free).
+ */
+struct nvcr_ctx;
+int procfs_read_gpus_once(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret,
+                          size_t *ret_n, struct nvcr_err *err);
 void procfs_gpus_free(struct procfs_gpu *gpus, size_t n);
 
 /* Normalises "0000:01:00.0" / "00000000:01:00.0" / "1:0.0" forms. -EINVAL if malformed. */
