@@ -309,6 +309,7 @@ int main(int argc, char **argv)
                            "found)");
                 return 1;
         }
+        timing_mark("runtime found");
         if (a.version) {
                 printf("NVIDIA Container Runtime version %s\ncommit: %s\n\n", NVCR_VERSION,
                        NVCR_BUILD_REVISION);

@@ -31,6 +31,7 @@ int request_plan_build(struct nvcr_ctx *ctx, const struct nvcr_config *cfg,
                              ? NVCR_REQ_ALLOW_CONTAINER_LDCONFIG
                              : 0u);
         /* Only for a GPU container, and only what its capabilities use. */
+        timing_mark("request made");
         if (cfg->cli.load_kmods)
                 nvcr_load_kmods_for(ctx, req.caps);
         if ((req.devices && nvcr_devices_need_nvml(req.devices)) ||

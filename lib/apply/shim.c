@@ -154,6 +154,7 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
                 return nvcr_err_set(err, ENOENT, "nvidia-cdi-hook not found (jit-cdi mode)");
         }
         *phase = "initialization";
+        timing_mark("hook found");
         if ((r = nvcr_ctx_new(&ctx, err)) < 0 || (r = prestart_configure_ctx(ctx, cfg, err)) < 0)
                 return r;
         r = request_plan_build(ctx, cfg, creq, spec->rootfs, 0, &plan, phase, err);

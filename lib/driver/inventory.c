@@ -213,9 +213,11 @@ static int load_procfs(struct nvcr_ctx *ctx, struct nvcr_inventory *inv, struct 
                                     nvcr_ctx_get(ctx, NVCR_SET_PROC));
         if (r < 0)
                 return r;
+        timing_mark("inv: version");
         r = procfs_read_majors(procfd, &majors, err);
         if (r < 0)
                 return r;
+        timing_mark("inv: majors");
         inv->major_nvidia = majors.nvidia;
         inv->major_uvm = majors.uvm;
         inv->major_caps = majors.caps;
@@ -223,6 +225,7 @@ static int load_procfs(struct nvcr_ctx *ctx, struct nvcr_inventory *inv, struct 
         r = load_gpus(ctx, procfd, inv, err);
         if (r < 0)
                 return r;
+        timing_mark("inv: gpus");
         return load_mig_caps(procfd, inv, err);
 }
 

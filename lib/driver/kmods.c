@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "core/timing.h"
 #include "core/userns.h"
 #include "driver/procfs.h"
 
@@ -158,6 +159,7 @@ void nvcr_load_kmods_for(struct nvcr_ctx *ctx, unsigned caps)
                 log_info(ctx, "in a user namespace: not loading kernel modules");
                 return;
         }
+        timing_mark("kmods: userns");
         if (modprobe(ctx, "nvidia") < 0)
                 log_warn(ctx, "could not load kernel module nvidia");
         if (caps & (NVCR_CAP_COMPUTE | NVCR_CAP_VIDEO)) {
@@ -176,6 +178,7 @@ void nvcr_load_kmods_for(struct nvcr_ctx *ctx, unsigned caps)
                 log_warn(ctx, "cannot create device nodes: %s", strerror(errno));
                 return;
         }
+        timing_mark("kmods: modules");
         (void)procfs_read_majors(procfd, &majors, NULL);
         /* No driver loaded: nodes made now would point at nothing (and litter /dev). */
         if (majors.nvidia == 0) {
