@@ -21,6 +21,7 @@
 #include "core/fileio.h"
 #include "core/macro.h"
 #include "core/ctx.h"
+#include "driver/gpus-cache.h"
 #include "driver/procfs.h"
 
 /* All the files read here are a few hundred bytes; anything larger is not ours. */
@@ -575,10 +576,14 @@ int procfs_read_gpus_once(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **
                 m = calloc(1, sizeof(*m));
                 if (m == NULL)
                         return nvcr_err_set(err, ENOMEM, "out of memory");
-                r = procfs_read_gpus(procfd, &m->v, &m->n, err);
+                r = gpus_cache_load(ctx, procfd, &m->v, &m->n);
                 if (r < 0) {
-                        free(m);
-                        return r;
+                        r = procfs_read_gpus(procfd, &m->v, &m->n, err);
+                        if (r < 0) {
+                                free(m);
+                                return r;
+                        }
+                        gpus_cache_store(ctx, procfd, m->v, m->n);
                 }
                 ctx->gpus_memo = m;
                 ctx->gpus_memo_free = gpus_memo_free;

@@ -53,8 +53,10 @@ int procfs_read_gpus(int procfd, struct procfs_gpu **ret, size_t *ret_n, struct 
 void procfs_gpu_clear(struct procfs_gpu *g);
 
 /*
- * procfs_read_gpus, the directory read once per context: later calls get a
- * copy of the first answer (the caller owns it, procfs_gpus_free).
+ * procfs_read_gpus, read once per context (later calls get a copy of the
+ * first answer; the caller owns it, procfs_gpus_free), and between contexts
+ * from the cache directory while procfs still shows the same GPUs
+ * (gpus-cache.h).
  */
 struct nvcr_ctx;
 int procfs_read_gpus_once(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret,

@@ -1,9 +1,14 @@
 #!/usr/bin/env bats
-# The driver's file list kept between starts (lib/driver/files-cache.h): a
-# warm cache gives what a search gives; any change to a directory the search
-# looked into, a file it found, the ld.so.cache or the driver version makes
-# it search again; a cache file that is not root's alone is not used. Through
-# `nvidia-container-cli list` on a simulated host whose driver root is not
+# What is kept between container starts besides the NVML answers
+# (cli-cache.bats):
+#  - the driver's file list (lib/driver/files-cache.h): a warm cache gives
+#    what a search gives; any change to a directory the search looked into,
+#    a file it found, the ld.so.cache or the driver version makes it search
+#    again; a cache file that is not root's alone is not used;
+#  - the GPUs procfs lists (lib/driver/gpus-cache.h): a warm cache reads no
+#    gpus/*/information; a GPU gone, an information file changed or another
+#    boot makes it read procfs again.
+# Through nvidia-container-cli on a simulated host whose driver root is not
 # "/" (every identity taken through the safe-path layer).
 
 load helpers
@@ -132,4 +137,54 @@ listed() {
         [ "$hit" = no ]
         ! grep -q /etc/passwd "$SCRATCH/out"
         grep -q "libcuda.so.$DRV" "$SCRATCH/out"
+}
+
+# Runs info under strace: $info_opens counts the information files it opened.
+traced_info() {
+        strace -f -qq -e trace=open,openat,openat2 -o "$SCRATCH/trace" \
+                "$CLI" --root="$SIM/root" --proc-root="$SIM/proc" --sys-root="$SIM/sys" \
+                --cache-dir="$CACHE_DIR" info >"$SCRATCH/out" 2>&1
+        info_opens=$(grep -v ENOENT "$SCRATCH/trace" | grep -c 'gpus/[^/]*/information' || true)
+}
+
+@test "gpus cache: the second info reads no information file and says the same; the file is root's alone" {
+        traced_info
+        [ "$info_opens" -ge 2 ]
+        first=$(cat "$SCRATCH/out")
+        [ "$(stat -c '%a %u' "$CACHE_DIR/procfs-gpus")" = "600 0" ]
+        traced_info
+        [ "$info_opens" = 0 ]
+        [ "$(cat "$SCRATCH/out")" = "$first" ]
+}
+
+@test "gpus cache: a GPU gone, a changed information file, or another boot reads procfs again" {
+        traced_info
+        traced_info
+        [ "$info_opens" = 0 ]
+        # The driver rewrites what it says about a GPU: a new UUID shows at once.
+        d=$(ls -d "$SIM"/proc/driver/nvidia/gpus/* | head -1)
+        old=$(sed -n 's/^GPU UUID:[[:space:]]*//p' "$d/information")
+        sed -i "s/$old/GPU-11111111-2222-3333-4444-555555555555/" "$d/information"
+        traced_info
+        [ "$info_opens" -ge 2 ]
+        grep -q GPU-11111111-2222-3333-4444-555555555555 "$SCRATCH/out"
+        # Another boot.
+        traced_info
+        [ "$info_opens" = 0 ]
+        echo 00000000-1111-2222-3333-444444444444 >"$SIM/proc/sys/kernel/random/boot_id"
+        traced_info
+        [ "$info_opens" -ge 2 ]
+        # A GPU gone: one device less.
+        rm -rf "$(ls -d "$SIM"/proc/driver/nvidia/gpus/* | tail -1)"
+        traced_info
+        [ "$(grep -c '^Device Index:' "$SCRATCH/out")" = 1 ]
+}
+
+@test "gpus cache: a cache file that is group-writable is not used" {
+        traced_info
+        sed -i 's/=GPU-[0-9a-f-]*/=GPU-99999999-9999-9999-9999-999999999999/' "$CACHE_DIR/procfs-gpus"
+        chmod 0660 "$CACHE_DIR/procfs-gpus"
+        traced_info
+        [ "$info_opens" -ge 2 ]
+        ! grep -q GPU-99999999 "$SCRATCH/out"
 }
