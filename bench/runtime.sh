@@ -22,6 +22,9 @@
 # Then, for jit, where its time goes inside the runtime (NVCR_TIMING marks,
 # lib/core/timing.h): medians in microseconds from the runtime's start.
 # Usage: bench/runtime.sh [CARRY_DIR] [N]
+#   BENCH_NO_NETNS=1: the containers get no network namespace of their own
+#   (creating and tearing one down is most of the noise of a start on some
+#   kernels; the differences between variants stay what they are).
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 CARRY=$(readlink -f "${1:-$REPO/.carry}")
@@ -58,6 +61,15 @@ stat -fc 'cgroup fs: %T' /sys/fs/cgroup
 nvidia-smi -L
 # The image, unpacked once; each variant's bundle gets its config.json.
 oci_bundle "$D/image" "" /bin/true
+if [ "${BENCH_NO_NETNS:-0}" = 1 ]; then
+        python3 - "$D/image/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+        echo "note: no network namespace (BENCH_NO_NETNS=1)"
+fi
 cp "$D/image/config.json" "$S/plain.json"
 cp "$S/plain.json" "$S/gpu.json"
 oci_add_env "$S/gpu.json" NVIDIA_VISIBLE_DEVICES=all
@@ -154,10 +166,20 @@ rows = [("runc, no GPU", plain),
         ("legacy (prestart hook)", legacy)]
 def paired(a):
     return statistics.median([x - y for x, y in zip(a, plain)])
-print("%-48s %8s %8s %12s" % ("variant", "median", "min", "over runc"))
+def pct(t, q):
+    s = sorted(t)
+    return s[min(len(s) - 1, int(q * len(s)))]
+print("%-48s %7s %7s %7s %7s %10s" % ("variant", "min", "p25", "median", "p75", "over runc"))
 for name, t in rows:
-    print("%-48s %8.2f %8.2f %+12.2f" % (name, statistics.median(t), min(t), paired(t)))
-print("over runc: medians of the paired differences (run i minus plain run i)")
+    print("%-48s %7.2f %7.2f %7.2f %7.2f %+10.2f" % (name, min(t), pct(t, .25), statistics.median(t),
+                                                   pct(t, .75), paired(t)))
+print("over runc: median of the paired differences (run i minus plain run i)")
+print("jit-cdi over runc alone with the same edits (paired): %+.2f ms" % statistics.median(
+    [x - y for x, y in zip(jit, edits)]))
+print("all runs, sorted (ms):")
+for key, t in zip(["plain", "shim", "runc-edits", "jit", "jit-hook", "legacy"],
+                  [plain, shim, edits, jit, jithook, legacy]):
+    print("  %-10s %s" % (key, " ".join("%.1f" % x for x in sorted(t))))
 d = collections.defaultdict(list)
 order = []
 for line in open(sys.argv[1]):

@@ -262,6 +262,10 @@ enum nvcr_request_flags {
            multiarch ones (the CUDA images' layout), no compat libraries are
            looked for (a hook does that at start), files are root's. */
         NVCR_REQ_NO_ROOTFS = 1u << 8,
+        /* A plan the runtime writes into config.json (jit-cdi): carried out by
+           runc and the hooks, so what only the live applier needs (the
+           contents of the procfs mask) is not read. */
+        NVCR_REQ_FOR_SPEC = 1u << 9,
 };
 
 /* A configure request: what the caller asked for, before looking at the host. */

@@ -29,7 +29,8 @@ int request_plan_build(struct nvcr_ctx *ctx, const struct nvcr_config *cfg,
                     (cfg->cli.no_pivot ? NVCR_REQ_NO_PIVOT : 0u) |
                     (cfg->features.allow_ldconfig_from_container
                              ? NVCR_REQ_ALLOW_CONTAINER_LDCONFIG
-                             : 0u);
+                             : 0u) |
+                    (pid == 0 ? NVCR_REQ_FOR_SPEC : 0u);
         /* Only for a GPU container, and only what its capabilities use. */
         timing_mark("request made");
         if (cfg->cli.load_kmods)

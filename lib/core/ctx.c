@@ -61,6 +61,7 @@ void nvcr_ctx_free(struct nvcr_ctx *ctx)
         free(ctx->dev_default);
         if (ctx->gpus_memo_free != NULL)
                 ctx->gpus_memo_free(ctx->gpus_memo);
+        free(ctx->majors_memo);
         free(ctx);
 }
 

@@ -22,6 +22,7 @@ struct nvcr_ctx {
          */
         void *gpus_memo;
         void (*gpus_memo_free)(void *memo);
+        void *majors_memo; /* /proc/devices, the same way (malloc'd) */
 };
 
 /* Logs through the context's callback (no-op without one). */

@@ -214,7 +214,7 @@ static int load_procfs(struct nvcr_ctx *ctx, struct nvcr_inventory *inv, struct 
         if (r < 0)
                 return r;
         timing_mark("inv: version");
-        r = procfs_read_majors(procfd, &majors, err);
+        r = procfs_read_majors_once(ctx, procfd, &majors, err);
         if (r < 0)
                 return r;
         timing_mark("inv: majors");

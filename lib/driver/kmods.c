@@ -68,6 +68,24 @@ static bool module_available(const char *module)
         return strstr(dep, pat[0]) != NULL || strstr(dep, pat[1]) != NULL;
 }
 
+/*
+ * In a user namespace nothing here can work (no CAP_SYS_MODULE, no mknod).
+ * Asked only when there is something to do: reading uid_map costs at every
+ * start, and on a booted host every module is loaded and every node there.
+ */
+static bool may_act(struct nvcr_ctx *ctx)
+{
+        static int answer = -1;
+
+        if (answer < 0) {
+                answer = !in_user_namespace();
+                if (!answer)
+                        log_info(ctx, "in a user namespace: not loading kernel modules nor "
+                                      "creating device nodes");
+        }
+        return answer;
+}
+
 static int modprobe(struct nvcr_ctx *ctx, const char *module)
 {
         const char *bin = nvcr_ctx_get(ctx, NVCR_SET_MODPROBE);
@@ -78,6 +96,8 @@ static int modprobe(struct nvcr_ctx *ctx, const char *module)
 
         if (module_loaded(ctx, module))
                 return 0;
+        if (!may_act(ctx))
+                return 0; /* not ours to load there: said once, no warning */
         if (!module_available(module)) {
                 log_debug(ctx, "%s: not in the kernel's modules.dep, modprobe skipped", module);
                 return -ENOENT;
@@ -112,6 +132,8 @@ static void make_node(struct nvcr_ctx *ctx, int devfd, const char *name, unsigne
                                  maj, min);
                 return;
         }
+        if (!may_act(ctx))
+                return;
         if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) < 0) {
                 log_warn(ctx, "could not create /dev/%s (%u:%u): %s", name, maj, min,
                          strerror(errno));
@@ -154,12 +176,6 @@ void nvcr_load_kmods_for(struct nvcr_ctx *ctx, unsigned caps)
         struct procfs_majors majors = {0};
         bool uvm = false, modeset = false;
 
-        /* In a user namespace nothing here can work (no CAP_SYS_MODULE, no mknod). */
-        if (in_user_namespace()) {
-                log_info(ctx, "in a user namespace: not loading kernel modules");
-                return;
-        }
-        timing_mark("kmods: userns");
         if (modprobe(ctx, "nvidia") < 0)
                 log_warn(ctx, "could not load kernel module nvidia");
         if (caps & (NVCR_CAP_COMPUTE | NVCR_CAP_VIDEO)) {
@@ -179,7 +195,7 @@ void nvcr_load_kmods_for(struct nvcr_ctx *ctx, unsigned caps)
                 return;
         }
         timing_mark("kmods: modules");
-        (void)procfs_read_majors(procfd, &majors, NULL);
+        (void)procfs_read_majors_once(ctx, procfd, &majors, NULL);
         /* No driver loaded: nodes made now would point at nothing (and litter /dev). */
         if (majors.nvidia == 0) {
                 log_warn(ctx, "no nvidia device major in %s/devices (driver not loaded): "

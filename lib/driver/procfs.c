@@ -566,6 +566,27 @@ static int gpus_copy(const struct procfs_gpu *v, size_t n, struct procfs_gpu **r
         return 0;
 }
 
+int procfs_read_majors_once(struct nvcr_ctx *ctx, int procfd, struct procfs_majors *ret,
+                            struct nvcr_err *err)
+{
+        struct procfs_majors *m = ctx->majors_memo;
+        int r;
+
+        if (m == NULL) {
+                m = calloc(1, sizeof(*m));
+                if (m == NULL)
+                        return nvcr_err_set(err, ENOMEM, "out of memory");
+                r = procfs_read_majors(procfd, m, err);
+                if (r < 0) {
+                        free(m);
+                        return r;
+                }
+                ctx->majors_memo = m;
+        }
+        *ret = *m;
+        return 0;
+}
+
 int procfs_read_gpus_once(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret,
                           size_t *ret_n, struct nvcr_err *err)
 {

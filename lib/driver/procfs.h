@@ -59,6 +59,9 @@ void procfs_gpu_clear(struct procfs_gpu *g);
  * (gpus-cache.h).
  */
 struct nvcr_ctx;
+/* procfs_read_majors, read once per context. */
+int procfs_read_majors_once(struct nvcr_ctx *ctx, int procfd, struct procfs_majors *ret,
+                            struct nvcr_err *err);
 int procfs_read_gpus_once(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret,
                           size_t *ret_n, struct nvcr_err *err);
 void procfs_gpus_free(struct procfs_gpu *gpus, size_t n);

@@ -460,7 +460,9 @@ static int build(struct builder *b, int rootfd)
             (r = layout_libdirs(rootfd, &p->libdir, &p->lib32dir, b->err)) < 0)
                 return r;
         *b->phase = "mount";
-        if ((r = masks_add_procfs(p, nvcr_ctx_get(b->ctx, NVCR_SET_PROC), b->err)) < 0)
+        if ((r = masks_add_procfs(p, nvcr_ctx_get(b->ctx, NVCR_SET_PROC),
+                                  !(b->req->flags & (NVCR_REQ_FOR_SPEC | NVCR_REQ_NO_ROOTFS)),
+                                  b->err)) < 0)
                 return r;
         if ((b->req->caps & (NVCR_CAP_GRAPHICS | NVCR_CAP_DISPLAY)) && b->sel->ngpus > 0 &&
             (r = masks_add_app_profile(p, b->sel, b->err)) < 0)

@@ -33,7 +33,8 @@ char *masks_rewrite_params(const char *text)
         return out;
 }
 
-int masks_add_procfs(struct nvcr_plan *p, const char *procdir, struct nvcr_err *err)
+int masks_add_procfs(struct nvcr_plan *p, const char *procdir, bool with_files,
+                     struct nvcr_err *err)
 {
         static const char *const files[] = {"params", "version", "registry"};
         _cleanup_free_ char *hostdir = NULL;
@@ -43,6 +44,9 @@ int masks_add_procfs(struct nvcr_plan *p, const char *procdir, struct nvcr_err *
         /* PROC_DRIVER_DIR without its "/proc", under the configured procfs. */
         if (asprintf(&hostdir, "%s/driver/nvidia", procdir) < 0)
                 return nvcr_err_set(err, ENOMEM, "out of memory");
+        /* A spec's plan only names the mask: the hook copies params when the container starts. */
+        if (!with_files)
+                return plan_add_mask(p, PROC_DRIVER_DIR, 0555, hostdir, err) ? 0 : -ENOMEM;
         dfd = open(hostdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return nvcr_err_setsys(err, errno, "%s: cannot open the driver's procfs", hostdir);

@@ -17,7 +17,8 @@
 #define APP_PROFILE_DIR "/etc/nvidia/nvidia-application-profiles-rc.d"
 
 /* `procdir` is the host procfs setting. */
-int masks_add_procfs(struct nvcr_plan *p, const char *procdir, struct nvcr_err *err);
+int masks_add_procfs(struct nvcr_plan *p, const char *procdir, bool with_files,
+                     struct nvcr_err *err);
 int masks_add_app_profile(struct nvcr_plan *p, const struct nvcr_selection *sel,
                           struct nvcr_err *err);
 
