@@ -108,7 +108,7 @@ print("jit-cdi edits: %d mounts, %d device nodes, %d device rules"
       % (len(c["mounts"]), len(c["linux"].get("devices", [])),
          len(c["linux"]["resources"].get("devices", []))))
 PY
-declare -A times
+declare -A times ctimes
 fails=0
 run_one() {
         local v=$1 t0 t1 rc=0 b=$S/$1 id=b-$1 mode=legacy pid=(--pid-file "$S/$1.pid") cfg
@@ -131,7 +131,7 @@ run_one() {
         *)
                 NVIDIA_CTK_CONFIG_FILE_PATH=$S/$mode.toml "$RUNTIME" --root "$RUNC_STATE" create \
                         "${pid[@]}" -b "$b" "$id" >/dev/null 2>"$S/last-$v.log" ;;
-        esac && oci_runc start "$id" 2>>"$S/last-$v.log"
+        esac && tc=$(date +%s%N) && oci_runc start "$id" 2>>"$S/last-$v.log"
         rc=$?
         t1=$(date +%s%N)
         oci_runc delete -f "$id" >/dev/null 2>&1
@@ -140,9 +140,10 @@ run_one() {
                 echo "run of $v failed (rc $rc): $(head -c 400 "$S/last-$v.log")" >&2
         fi
         times[$v]+="$(((t1 - t0) / 1000)) "
+        ((rc == 0)) && ctimes[$v]+="$(((tc - t0) / 1000)) "
 }
 echo "== start time: create + start of /bin/true, $N runs each, interleaved (ms); rootfs: $LAYERS"
-for v in "${V[@]}"; do run_one "$v"; times[$v]=; done
+for v in "${V[@]}"; do run_one "$v"; times[$v]=; ctimes[$v]=; done
 rm -f "$S/timing.log"
 # The order rotates: the run after a GPU container pays for the driver
 # tearing the GPU down (no persistence mode on the host), which a fixed order
@@ -155,9 +156,11 @@ done
 # cancel most of the drift of a shared machine, which moves whole medians by
 # several milliseconds.
 python3 - "$S/timing.log" "${times[plain]}" "${times[shim]}" "${times[runc-edits]}" \
-        "${times[jit]}" "${times[jit-hook]}" "${times[legacy]}" <<'PY'
+        "${times[jit]}" "${times[jit-hook]}" "${times[legacy]}" "${ctimes[plain]}" "${ctimes[shim]}" \
+        "${ctimes[runc-edits]}" "${ctimes[jit]}" "${ctimes[jit-hook]}" "${ctimes[legacy]}" <<'PY'
 import collections, statistics, sys
 plain, shim, edits, jit, jithook, legacy = ([int(x) / 1000 for x in a.split()] for a in sys.argv[2:8])
+creates = [[int(x) / 1000 for x in a.split()] for a in sys.argv[8:14]]
 rows = [("runc, no GPU", plain),
         ("our runtime, no GPU requested (shim)", shim),
         ("runc alone with the jit-cdi edits (the floor)", edits),
@@ -176,6 +179,22 @@ for name, t in rows:
 print("over runc: median of the paired differences (run i minus plain run i)")
 print("jit-cdi over runc alone with the same edits (paired): %+.2f ms" % statistics.median(
     [x - y for x, y in zip(jit, edits)]))
+print("create alone (the engine's `create` call) and start alone, p10 / median (ms):")
+for key, t, c in zip(["plain", "shim", "runc-edits", "jit", "jit-hook", "legacy"],
+                     [plain, shim, edits, jit, jithook, legacy], creates):
+    st = [a - b for a, b in zip(t, c)] if len(t) == len(c) else []
+    print("  %-10s create %7.2f %7.2f   start %7.2f %7.2f" % (
+        key, pct(c, .1), statistics.median(c), pct(st, .1) if st else 0,
+        statistics.median(st) if st else 0))
+runs = collections.defaultdict(dict)
+for line in open(sys.argv[1]):
+    p = line.split()
+    runs[p[0]][" ".join(p[1:-1])] = int(p[-1])
+inner = [r["create returned"] - r["create started"] for r in runs.values()
+         if "create returned" in r and "create started" in r]
+if inner:
+    print("  runc create as the runtime's child (from its marks): p10 %.2f, median %.2f ms"
+          % (pct(inner, .1) / 1000, statistics.median(inner) / 1000))
 print("all runs, sorted (ms):")
 for key, t in zip(["plain", "shim", "runc-edits", "jit", "jit-hook", "legacy"],
                   [plain, shim, edits, jit, jithook, legacy]):
