@@ -22,6 +22,12 @@
 # Then, for jit, where its time goes inside the runtime (NVCR_TIMING marks,
 # lib/core/timing.h): medians in microseconds from the runtime's start.
 # Usage: bench/runtime.sh [CARRY_DIR] [N]
+#   BENCH_LAYERS=copy: each run's rootfs is a fresh plain copy of the image
+#   instead of a new overlay layer (runc then creates its mount targets
+#   without copying directories up).
+#   BENCH_LAYERS=reuse: each variant keeps one plain rootfs for all its runs,
+#   as the reference's figures were taken (runc run on one bundle): mount
+#   targets and links made by the first run are there for the next.
 #   BENCH_NO_NETNS=1: the containers get no network namespace of their own
 #   (creating and tearing one down is most of the noise of a start on some
 #   kernels; the differences between variants stay what they are).
@@ -77,9 +83,14 @@ for v in "${V[@]}"; do mkdir -p "$S/$v/rootfs"; done
 # A new writable layer over the image, as a new container gets; where
 # overlayfs cannot be used (an upper directory on overlayfs itself), a fresh
 # copy of the image instead.
-LAYERS=overlay
+LAYERS=${BENCH_LAYERS:-overlay}
 layer() {
         local v=$1
+        if [ "$LAYERS" = reuse ]; then
+                mountpoint -q "$S/$v/rootfs" && return 0
+                cp -a "$D/image/rootfs" "$D/copy-$v" && mount --bind "$D/copy-$v" "$S/$v/rootfs"
+                return
+        fi
         umount "$S/$v/rootfs" 2>/dev/null
         rm -rf "$D/up-$v" "$D/work-$v"
         if [ "$LAYERS" = overlay ]; then
@@ -90,6 +101,7 @@ layer() {
                 LAYERS=copy
                 echo "note: no overlay mount here; each run gets a fresh copy of the image"
         fi
+        umount "$S/$v/rootfs" 2>/dev/null
         rm -rf "$D/copy-$v"
         cp -a "$D/image/rootfs" "$D/copy-$v" && mount --bind "$D/copy-$v" "$S/$v/rootfs"
 }
