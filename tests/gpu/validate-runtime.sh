@@ -99,7 +99,7 @@ if [ "$MODE" = jit-cdi ]; then
         echo "$o" | sed 's/^/    | /'
         c=$T/created/config.json
         check "create exits 0" [ "$crc" = 0 ]
-        check "config.json: no createContainer hook (the runtime did the work after create)" \
+        check "config.json: no createContainer hook (the runtime did the work itself)" \
                 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); sys.exit(0 if not c.get("hooks", {}).get("createContainer") else 1)' "$c"
         check "nvidia-smi -L in the container lists the GPU" has "$o" '^GPU 0: .*\(UUID: GPU-'
         check "cuda-check in the container: 0 wrong" has "$o" ': 1048576 values, 0 wrong$'
