@@ -2,7 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "core/err.h"
+#include "core/fileio.h"
 
 #include "core/macro.h"
 #include "driver/cache-dir.h"
@@ -41,4 +45,31 @@ int cache_file_open(int dirfd, const char *name)
                 return -EPERM;
         }
         return fd;
+}
+
+int cache_read_text(struct nvcr_ctx *ctx, const char *name, size_t max, char **ret)
+{
+        _cleanup_close_ int dfd = cache_dir_open(ctx, false), fd = -EBADF;
+
+        if (dfd < 0)
+                return dfd;
+        fd = cache_file_open(dfd, name);
+        if (fd < 0)
+                return fd;
+        return read_fd_all(fd, max, ret, NULL, NULL);
+}
+
+void cache_write_text(struct nvcr_ctx *ctx, const char *name, const char *text, size_t len,
+                      const char *what)
+{
+        _cleanup_close_ int dfd = cache_dir_open(ctx, true);
+        struct nvcr_err err = {0};
+
+        if (dfd < 0) {
+                log_debug(ctx, "%s not cached: cache directory %s unusable: %s", what,
+                          nvcr_ctx_get(ctx, NVCR_SET_CACHE_DIR), strerror(-dfd));
+                return;
+        }
+        if (write_file_replace_at(dfd, name, text, len, 0600, &err) < 0)
+                log_debug(ctx, "%s not cached: %s", what, err.msg);
 }

@@ -18,4 +18,15 @@ int cache_dir_open(struct nvcr_ctx *ctx, bool create);
 /* A regular file in it that is ours and not group/other writable, opened for reading; -errno. */
 int cache_file_open(int dirfd, const char *name);
 
+/* The whole of cache file `name` (at most `max` bytes); -errno on any miss. */
+int cache_read_text(struct nvcr_ctx *ctx, const char *name, size_t max, char **ret);
+
+/*
+ * Replaces cache file `name` (0600, the directory made if absent). No fsync:
+ * the cache lives in /run, and a lost file is only a miss. Best effort:
+ * failures are logged (debug) naming `what`.
+ */
+void cache_write_text(struct nvcr_ctx *ctx, const char *name, const char *text, size_t len,
+                      const char *what);
+
 #endif

@@ -188,18 +188,14 @@ static void cache_name(const struct driver_search *s, char name[64])
 
 int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv)
 {
-        _cleanup_close_ int dfd = cache_dir_open(s->ctx, false), fd = -EBADF;
         _cleanup_free_ char *text = NULL, *head = NULL;
         _cleanup_(strv_freep) char **warnings = NULL;
         size_t hlen, first = inv->nfiles;
         char name[64], *line, *save = NULL;
         int r = 0;
 
-        if (dfd < 0)
-                return -ENOENT;
         cache_name(s, name);
-        fd = cache_file_open(dfd, name);
-        if (fd < 0 || read_fd_all(fd, FILE_MAX, &text, NULL, NULL) < 0)
+        if (cache_read_text(s->ctx, name, FILE_MAX, &text) < 0)
                 return -ENOENT;
         head = header(s);
         if (head == NULL)
@@ -230,9 +226,7 @@ int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv)
 
 void files_cache_store(struct driver_search *s, const struct nvcr_inventory *inv, size_t from)
 {
-        _cleanup_close_ int dfd = -EBADF;
         _cleanup_free_ char *text = NULL, *head = header(s);
-        struct nvcr_err err = {0};
         char name[64], sig[SIG_MAX];
         size_t len = 0;
         FILE *f;
@@ -270,14 +264,6 @@ void files_cache_store(struct driver_search *s, const struct nvcr_inventory *inv
                         fprintf(f, "w %s\n", *w);
         if (fclose(f) != 0)
                 return;
-        dfd = cache_dir_open(s->ctx, true);
-        if (dfd < 0) {
-                log_debug(s->ctx, "cache directory %s unusable: %s",
-                          nvcr_ctx_get(s->ctx, NVCR_SET_CACHE_DIR), strerror(-dfd));
-                return;
-        }
         cache_name(s, name);
-        /* No fsync: /run does not outlive a reboot, and a lost file is only a miss. */
-        if (write_file_replace_at(dfd, name, text, len, 0600, &err) < 0)
-                log_debug(s->ctx, "driver files not cached: %s", err.msg);
+        cache_write_text(s->ctx, name, text, len, "driver files");
 }

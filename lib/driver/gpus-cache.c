@@ -152,7 +152,6 @@ static int load_line(int procfd, char *line, char **names, struct procfs_gpu *g)
 
 int gpus_cache_load(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret, size_t *ret_n)
 {
-        _cleanup_close_ int dfd = cache_dir_open(ctx, false), fd = -EBADF;
         _cleanup_free_ char *text = NULL, *head = NULL;
         _cleanup_(strv_freep) char **names = NULL;
         struct procfs_gpu *v = NULL;
@@ -160,10 +159,7 @@ int gpus_cache_load(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret, s
         char *line, *save = NULL;
         int r = 0;
 
-        if (dfd < 0)
-                return -ENOENT;
-        fd = cache_file_open(dfd, NAME);
-        if (fd < 0 || read_fd_all(fd, FILE_MAX, &text, NULL, NULL) < 0)
+        if (cache_read_text(ctx, NAME, FILE_MAX, &text) < 0)
                 return -ENOENT;
         head = header(ctx, procfd);
         if (head == NULL || listing(procfd, &names) < 0)
@@ -201,9 +197,7 @@ static bool clean(const char *s)
 
 void gpus_cache_store(struct nvcr_ctx *ctx, int procfd, const struct procfs_gpu *v, size_t n)
 {
-        _cleanup_close_ int dfd = -EBADF;
         _cleanup_free_ char *text = NULL, *head = header(ctx, procfd);
-        struct nvcr_err err = {0};
         char path[512], did[ID_MAX], iid[ID_MAX];
         size_t len = 0;
         FILE *f;
@@ -237,9 +231,5 @@ void gpus_cache_store(struct nvcr_ctx *ctx, int procfd, const struct procfs_gpu 
         }
         if (fclose(f) != 0)
                 return;
-        dfd = cache_dir_open(ctx, true);
-        if (dfd < 0)
-                return;
-        if (write_file_replace_at(dfd, NAME, text, len, 0600, &err) < 0)
-                log_debug(ctx, "GPU list not cached: %s", err.msg);
+        cache_write_text(ctx, NAME, text, len, "GPU list");
 }
