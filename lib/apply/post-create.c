@@ -18,8 +18,6 @@
 #include "core/timing.h"
 #include "plan/container-layout.h"
 
-#define PARAMS "/proc/driver/nvidia/params"
-
 void post_create_clear(struct post_create *pc)
 {
         strv_free(pc->argv);
@@ -128,7 +126,7 @@ bool post_create_mounts_fit(const struct post_create *pc, const struct oci_mount
 
 int post_create_before(struct post_create *pc, struct nvcr_err *err)
 {
-        _cleanup_close_ int rootfd = -EBADF, params = -EBADF;
+        _cleanup_close_ int rootfd = -EBADF;
         _cleanup_(strv_freep) char **argv = NULL;
         int status;
 
@@ -138,17 +136,13 @@ int post_create_before(struct post_create *pc, struct nvcr_err *err)
         rootfd = open(pc->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return nvcr_err_setsys(err, errno, "container rootfs %s", pc->rootfs);
-        params = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (params < 0 && errno != ENOENT)
-                return nvcr_err_setsys(err, errno, "%s", PARAMS);
         /* run_chain cuts its argv at each "--then": a copy, pc stays whole. */
         argv = strv_copy((const char *const *)pc->argv);
         if (argv == NULL)
                 return nvcr_err_set(err, ENOMEM, "out of memory");
         status = cdi_hook_run_before_create((int)strv_len((const char *const *)argv), argv,
                                             "nvidia-container-runtime", rootfd, pc->files,
-                                            pc->nfiles, params, &pc->mask_tree,
-                                            &pc->params_fstype);
+                                            pc->nfiles, &pc->mask_tree, &pc->params_fstype);
         if (status != 0)
                 return nvcr_err_set(err, EIO, "the GPU setup of the container's rootfs failed "
                                               "(see the message above)");

@@ -112,7 +112,7 @@ static int run_chain(struct hook_ctx *h, int argc, char **argv)
 int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
 {
         struct hook_ctx h = {
-                .prog = prog, .debug = debug, .rootfd = -1, .params_fd = -1, .mask_tree = -1};
+                .prog = prog, .debug = debug, .rootfd = -1, .mask_tree = -1};
         int r;
 
         /* Never trust the environment (see above), nor hand it on. */
@@ -134,12 +134,11 @@ int cdi_hook_main(int argc, char **argv, const char *prog, bool debug)
 }
 
 int cdi_hook_run_before_create(int argc, char **argv, const char *prog, int rootfd,
-                               const struct cdi_hook_file *files, size_t nfiles, int params_fd,
-                               int *mask_tree, long *params_fstype)
+                               const struct cdi_hook_file *files, size_t nfiles, int *mask_tree,
+                               long *params_fstype)
 {
         struct hook_ctx h = {.prog = prog,
                              .rootfd = rootfd,
-                             .params_fd = params_fd,
                              .before_create = true,
                              .files = files,
                              .nfiles = nfiles,

@@ -30,8 +30,8 @@ struct cdi_hook_file {
  * container (apply/post-create.h), with no OCI state to read:
  *   rootfd     the bundle's rootfs (O_PATH directory), borrowed;
  *   files      the driver files runc mounts into it (read from the host
- *              where the container will see them: the loader cache);
- *   params_fd  the host's /proc/driver/nvidia/params, or -1 (no driver).
+ *              where the container will see them: the loader cache).
+ * Like a hook before pivot_root, it runs where /proc is the host's.
  * disable-device-node-modification only prepares its mount: *mask_tree is
  * the detached mount to attach after create (cdi_hook_attach_mask), or -1
  * when there is nothing to mask; *params_fstype the filesystem type of the
@@ -39,8 +39,8 @@ struct cdi_hook_file {
  * with `prog`.
  */
 int cdi_hook_run_before_create(int argc, char **argv, const char *prog, int rootfd,
-                               const struct cdi_hook_file *files, size_t nfiles, int params_fd,
-                               int *mask_tree, long *params_fstype);
+                               const struct cdi_hook_file *files, size_t nfiles, int *mask_tree,
+                               long *params_fstype);
 
 /*
  * After create: attaches mask_tree over /proc/driver/nvidia/params of the

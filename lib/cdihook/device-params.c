@@ -193,19 +193,11 @@ int hook_disable_device_node_modification(struct hook_ctx *h, int argc, char **a
         if (hook_flags_done(h, argc, argv, flags, ARRAY_SIZE(flags), &status))
                 return status;
         /*
-         * The host's params: a runtime runs hooks before pivot_root, where
-         * /proc is still the host's; a runtime running the chain itself
-         * hands us the file it opened.
+         * The host's params: a runtime runs hooks before pivot_root, and
+         * the runtime runs the chain itself before create: /proc is still
+         * the host's either way.
          */
-        if (h->before_create && h->params_fd < 0)
-                errno = ENOENT;
-        else if (h->before_create)
-                hostfd = fcntl(h->params_fd, F_DUPFD_CLOEXEC, 3);
-        else
-                hostfd = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        /* A shared offset: read it from the start, whichever step of a chain reads it. */
-        if (hostfd >= 0 && h->before_create)
-                (void)lseek(hostfd, 0, SEEK_SET);
+        hostfd = open(PARAMS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (hostfd < 0 && errno == ENOENT) {
                 hook_debug(h, "%s: no NVIDIA driver on the host, nothing to do", PARAMS);
                 return 0;

@@ -22,13 +22,6 @@ struct hook_ctx {
         int rootfd;     /* O_PATH directory of the container's rootfs; -1 until opened */
         char *rootpath; /* its canonical path in our mount namespace */
         /*
-         * The host's /proc/driver/nvidia/params, opened by a runtime that
-         * runs the chain itself (cdi_hook_run_before_create); -1: the hook
-         * opens it (a hook runs before pivot_root, where /proc is still the
-         * host's).
-         */
-        int params_fd;
-        /*
          * Run by the runtime before `create` (cdi_hook_run_before_create):
          * the rootfs is the bundle's, without the mounts runc is about to
          * make. `files` are the file mounts it makes (container path -> host
