@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,6 +46,14 @@ int cache_file_open(int dirfd, const char *name)
                 return -EPERM;
         }
         return fd;
+}
+
+void cache_identity(const struct stat *st, char id[CACHE_ID_MAX])
+{
+        (void)snprintf(id, CACHE_ID_MAX, "%llx:%llx:%llx:%lld.%09ld:%lld.%09ld",
+                       (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+                       (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
+                       st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
 
 int cache_read_text(struct nvcr_ctx *ctx, const char *name, size_t max, char **ret)

@@ -18,6 +18,14 @@ int cache_dir_open(struct nvcr_ctx *ctx, bool create);
 /* A regular file in it that is ours and not group/other writable, opened for reading; -errno. */
 int cache_file_open(int dirfd, const char *name);
 
+/*
+ * What tells a file or directory from its replacement, as the caches keep
+ * it: "dev:ino:size:mtime:ctime" (ns).
+ */
+#define CACHE_ID_MAX 128
+struct stat;
+void cache_identity(const struct stat *st, char id[CACHE_ID_MAX]);
+
 /* The whole of cache file `name` (at most `max` bytes); -errno on any miss. */
 int cache_read_text(struct nvcr_ctx *ctx, const char *name, size_t max, char **ret);
 

@@ -567,14 +567,15 @@ static int search_files(struct driver_search *s, struct nvcr_inventory *inv, str
 
 int driver_files_find(struct driver_search *s, struct nvcr_inventory *inv, struct nvcr_err *err)
 {
+        _cleanup_free_ char *head = files_cache_header(s);
         size_t first = inv->nfiles;
-        bool hit = !s->no_cache && files_cache_load(s, inv) == 0;
+        bool hit = head != NULL && !s->no_cache && files_cache_load(s, head, inv) == 0;
         int r = 0;
 
         if (!hit) {
                 r = search_files(s, inv, err);
-                if (r == 0)
-                        files_cache_store(s, inv, first);
+                if (r == 0 && head != NULL)
+                        files_cache_store(s, head, inv, first);
         }
         timing_mark("inv: files");
         if (r == 0)

@@ -6,7 +6,7 @@
  *   d <identity> <directory>
  *   f <kind> <caps> <identity> <path>\t<soname or "">
  *   w <a warning of the search, logged again at each hit>
- * An identity is "dev:ino:size:mtime:ctime" (ns), or "-" for nothing there.
+ * An identity is cache_identity's, or "-" for nothing there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@
 
 #define FORMAT "nvcr-driver-files 1"
 #define FILE_MAX (1u << 20)
-#define SIG_MAX 128
+#define SIG_MAX CACHE_ID_MAX
 
 /* The identity of `path` inside the driver root, "-" when nothing is there. */
 static void path_sig(const struct driver_search *s, const char *path, char sig[SIG_MAX])
@@ -44,14 +44,10 @@ static void path_sig(const struct driver_search *s, const char *path, char sig[S
                 if (fd >= 0)
                         (void)close(fd);
         }
-        if (r < 0) {
+        if (r < 0)
                 (void)snprintf(sig, SIG_MAX, "-");
-                return;
-        }
-        (void)snprintf(sig, SIG_MAX, "%llx:%llx:%llx:%lld.%09ld:%lld.%09ld",
-                       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-                       (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                       st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+        else
+                cache_identity(&st, sig);
 }
 
 int files_cache_watch(struct driver_search *s, const char *dir)
@@ -86,8 +82,7 @@ int files_cache_watch_parent(struct driver_search *s, const char *path)
         return dir == NULL ? -ENOMEM : files_cache_watch(s, dir);
 }
 
-/* Everything the answer depends on that is not a directory or file it found. */
-static char *header(const struct driver_search *s)
+char *files_cache_header(const struct driver_search *s)
 {
         const char *ldcache = nvcr_ctx_get(s->ctx, NVCR_SET_LDCACHE);
         char sig[SIG_MAX], *h = NULL;
@@ -186,9 +181,9 @@ static void cache_name(const struct driver_search *s, char name[64])
         (void)snprintf(name, 64, "driver-files-%x", s->caps);
 }
 
-int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv)
+int files_cache_load(struct driver_search *s, const char *head, struct nvcr_inventory *inv)
 {
-        _cleanup_free_ char *text = NULL, *head = NULL;
+        _cleanup_free_ char *text = NULL;
         _cleanup_(strv_freep) char **warnings = NULL;
         size_t hlen, first = inv->nfiles;
         char name[64], *line, *save = NULL;
@@ -196,9 +191,6 @@ int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv)
 
         cache_name(s, name);
         if (cache_read_text(s->ctx, name, FILE_MAX, &text) < 0)
-                return -ENOENT;
-        head = header(s);
-        if (head == NULL)
                 return -ENOENT;
         hlen = strlen(head);
         if (strncmp(text, head, hlen) != 0)
@@ -224,15 +216,14 @@ int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv)
         return 0;
 }
 
-void files_cache_store(struct driver_search *s, const struct nvcr_inventory *inv, size_t from)
+void files_cache_store(struct driver_search *s, const char *head,
+                       const struct nvcr_inventory *inv, size_t from)
 {
-        _cleanup_free_ char *text = NULL, *head = header(s);
+        _cleanup_free_ char *text = NULL;
         char name[64], sig[SIG_MAX];
         size_t len = 0;
         FILE *f;
 
-        if (head == NULL)
-                return;
         f = open_memstream(&text, &len);
         if (f == NULL)
                 return;

@@ -32,12 +32,21 @@ int files_cache_watch(struct driver_search *s, const char *dir);
 int files_cache_watch_parent(struct driver_search *s, const char *path);
 
 /*
+ * Everything the answer depends on that is not a directory or file it
+ * found (root, version, capabilities, search paths, firmware path, the
+ * ld.so.cache's identity): the file's first lines. Taken once, before the
+ * search, for both the load and the store. NULL: out of memory (no cache).
+ */
+char *files_cache_header(const struct driver_search *s);
+
+/*
  * Appends the remembered libraries, binaries and firmware to inv (in the
  * order they were found). 0 on a hit; -ENOENT on any miss (nothing added).
  */
-int files_cache_load(struct driver_search *s, struct nvcr_inventory *inv);
+int files_cache_load(struct driver_search *s, const char *head, struct nvcr_inventory *inv);
 
 /* Remembers inv->files[from…] (IPC sockets left out). Best effort: failures are logged. */
-void files_cache_store(struct driver_search *s, const struct nvcr_inventory *inv, size_t from);
+void files_cache_store(struct driver_search *s, const char *head,
+                       const struct nvcr_inventory *inv, size_t from);
 
 #endif

@@ -5,7 +5,7 @@
  *   proc <the procfs path>
  *   boot <boot id>
  *   g \t<dir name>\t<dir identity>\t<information identity>\t<minor or "-">\t<bus id>\t<=model or ->\t<=uuid or ->
- * in bus-id order. An identity is "ino:mtime:ctime" (ns).
+ * in bus-id order. An identity is cache_identity's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,21 +27,18 @@
 #define NAME "procfs-gpus"
 #define GPUS "driver/nvidia/gpus"
 #define FILE_MAX (256u * 1024u)
-#define ID_MAX 96
 
-static int identity(int procfd, const char *path, char id[ID_MAX])
+static int identity(int procfd, const char *path, char id[CACHE_ID_MAX])
 {
         struct stat st;
 
         if (fstatat(procfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -1;
-        (void)snprintf(id, ID_MAX, "%llx:%lld.%09ld:%lld.%09ld", (unsigned long long)st.st_ino,
-                       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-                       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+        cache_identity(&st, id);
         return 0;
 }
 
-static char *header(struct nvcr_ctx *ctx, int procfd)
+char *gpus_cache_header(struct nvcr_ctx *ctx, int procfd)
 {
         _cleanup_free_ char *boot = NULL;
         char *h = NULL;
@@ -116,7 +113,7 @@ static int opt_value(const char *f, char **ret)
 
 static int load_line(int procfd, char *line, char **names, struct procfs_gpu *g)
 {
-        char *p = line, *f[8], path[512], id[ID_MAX], *end;
+        char *p = line, *f[8], path[512], id[CACHE_ID_MAX], *end;
         unsigned long minor;
 
         for (int i = 0; i < 8; i++)
@@ -150,9 +147,10 @@ static int load_line(int procfd, char *line, char **names, struct procfs_gpu *g)
         return 0;
 }
 
-int gpus_cache_load(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret, size_t *ret_n)
+int gpus_cache_load(struct nvcr_ctx *ctx, int procfd, const char *head, struct procfs_gpu **ret,
+                    size_t *ret_n)
 {
-        _cleanup_free_ char *text = NULL, *head = NULL;
+        _cleanup_free_ char *text = NULL;
         _cleanup_(strv_freep) char **names = NULL;
         struct procfs_gpu *v = NULL;
         size_t n = 0, hlen;
@@ -161,8 +159,7 @@ int gpus_cache_load(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret, s
 
         if (cache_read_text(ctx, NAME, FILE_MAX, &text) < 0)
                 return -ENOENT;
-        head = header(ctx, procfd);
-        if (head == NULL || listing(procfd, &names) < 0)
+        if (listing(procfd, &names) < 0)
                 return -ENOENT;
         hlen = strlen(head);
         if (strncmp(text, head, hlen) != 0)
@@ -195,15 +192,14 @@ static bool clean(const char *s)
         return s == NULL || strpbrk(s, "\t\n") == NULL;
 }
 
-void gpus_cache_store(struct nvcr_ctx *ctx, int procfd, const struct procfs_gpu *v, size_t n)
+void gpus_cache_store(struct nvcr_ctx *ctx, int procfd, const char *head,
+                      const struct procfs_gpu *v, size_t n)
 {
-        _cleanup_free_ char *text = NULL, *head = header(ctx, procfd);
-        char path[512], did[ID_MAX], iid[ID_MAX];
+        _cleanup_free_ char *text = NULL;
+        char path[512], did[CACHE_ID_MAX], iid[CACHE_ID_MAX];
         size_t len = 0;
         FILE *f;
 
-        if (head == NULL)
-                return;
         f = open_memstream(&text, &len);
         if (f == NULL)
                 return;

@@ -7,7 +7,7 @@
  * answers (minor, bus id, model, UUID) that only change when the driver is
  * reloaded or a GPU goes away. They are kept in the cache directory
  * ("procfs-gpus", root's alone) with what they are valid for: the boot id,
- * the names under gpus/ and the identity (inode, mtime, ctime) of each GPU's
+ * the names under gpus/ and the identity (cache_identity) of each GPU's
  * directory and information file. A driver reload makes new procfs
  * entries, so new identities; a GPU that goes away takes its directory
  * with it. Anything that differs is a miss and procfs is read again.
@@ -20,10 +20,18 @@
 #include "core/ctx.h"
 #include "driver/procfs.h"
 
+/*
+ * The file's first lines: format, procfs path, boot id. Taken once for both
+ * the load and the store; NULL when the boot id cannot be read (no cache).
+ */
+char *gpus_cache_header(struct nvcr_ctx *ctx, int procfd);
+
 /* 0 and the GPUs (sorted by bus id, caller frees) on a hit; -ENOENT on a miss. */
-int gpus_cache_load(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **ret, size_t *ret_n);
+int gpus_cache_load(struct nvcr_ctx *ctx, int procfd, const char *head, struct procfs_gpu **ret,
+                    size_t *ret_n);
 
 /* Best effort: remembers what procfs_read_gpus returned. */
-void gpus_cache_store(struct nvcr_ctx *ctx, int procfd, const struct procfs_gpu *v, size_t n);
+void gpus_cache_store(struct nvcr_ctx *ctx, int procfd, const char *head,
+                      const struct procfs_gpu *v, size_t n);
 
 #endif

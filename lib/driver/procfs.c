@@ -594,17 +594,20 @@ int procfs_read_gpus_once(struct nvcr_ctx *ctx, int procfd, struct procfs_gpu **
         int r;
 
         if (m == NULL) {
+                _cleanup_free_ char *head = gpus_cache_header(ctx, procfd);
+
                 m = calloc(1, sizeof(*m));
                 if (m == NULL)
                         return nvcr_err_set(err, ENOMEM, "out of memory");
-                r = gpus_cache_load(ctx, procfd, &m->v, &m->n);
+                r = head ? gpus_cache_load(ctx, procfd, head, &m->v, &m->n) : -ENOENT;
                 if (r < 0) {
                         r = procfs_read_gpus(procfd, &m->v, &m->n, err);
                         if (r < 0) {
                                 free(m);
                                 return r;
                         }
-                        gpus_cache_store(ctx, procfd, m->v, m->n);
+                        if (head != NULL)
+                                gpus_cache_store(ctx, procfd, head, m->v, m->n);
                 }
                 ctx->gpus_memo = m;
                 ctx->gpus_memo_free = gpus_memo_free;
