@@ -185,7 +185,7 @@ int post_create_after(struct post_create *pc, pid_t pid, struct nvcr_err *err)
 {
         _cleanup_close_ int procfd = -EBADF, rootfd = -EBADF, mntfd = -EBADF, ourmnt = -EBADF;
         char dir[32];
-        bool same;
+        bool same = true; /* set by same_file; the -O3 build cannot see it */
         int r;
 
         if (pc->mask_tree < 0)
