@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply/early-start.h"
 #include "apply/post-create.h"
 #include "apply/shim.h"
 #include "build-config.h"
@@ -219,13 +220,17 @@ static int run_wait(char **argv)
  * options), so a failed create leaves nothing, as when a createContainer
  * hook fails inside runc.
  */
-static int create_then_finish(const struct args *a, char **argv, struct post_create *post)
+static int create_then_finish(const struct args *a, char **argv, struct post_create *post,
+                              pid_t started)
 {
         struct nvcr_err err = {0}, berr = {0};
         char msg[2048];
-        pid_t pid = spawn(argv);
+        pid_t pid = started > 0 ? started : spawn(argv);
         int r, before;
 
+        /* Started early with the hook chain in config.json: nothing of ours is left. */
+        if (pid > 0 && post->argv == NULL)
+                return wait_child(pid);
         if (pid < 0) {
                 (void)snprintf(msg, sizeof(msg), "cannot run %s: %s", argv[0], strerror(-pid));
                 report(a, msg);
@@ -293,6 +298,7 @@ int main(int argc, char **argv)
                                                                       : config_default_path();
         char *runtime = NULL, msg[2048], cwd[PATH_MAX];
         struct post_create post = POST_CREATE_INIT; /* jit-cdi's chain, when this create runs it (shim.h) */
+        struct early_start early = EARLY_START_INIT; /* runc started before the edits (early-start.h) */
         int r;
 
         timing_mark("start");
@@ -310,6 +316,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         timing_mark("runtime found");
+        argv[0] = runtime;
         if (a.version) {
                 printf("NVIDIA Container Runtime version %s\ncommit: %s\n\n", NVCR_VERSION,
                        NVCR_BUILD_REVISION);
@@ -337,10 +344,12 @@ int main(int argc, char **argv)
                         .config = access(config_path, F_OK) == 0 ? config_path : NULL,
                 };
 
+                if (a.create && a.id && early_start_suits(runtime))
+                        early.argv = argv;
                 /* Only create with --pid-file lets us find the container afterwards. */
                 r = shim_prepare_bundle(&cfg, bundle, &paths,
-                                        a.create && a.pid_file && a.id ? &post : NULL, &phase,
-                                        &err);
+                                        a.create && a.pid_file && a.id ? &post : NULL,
+                                        early.argv != NULL ? &early : NULL, &phase, &err);
                 shim_paths_clear(&paths);
                 if (r < 0) {
                         (void)snprintf(msg, sizeof(msg), "error modifying OCI spec: %s%s%s",
@@ -351,10 +360,10 @@ int main(int argc, char **argv)
                 }
         }
         config_free(&cfg);
-        argv[0] = runtime;
         timing_mark("exec runtime");
-        if (post.argv != NULL) {
-                r = create_then_finish(&a, argv, &post);
+        if (post.argv != NULL || early.pid > 0) {
+                r = create_then_finish(&a, argv, &post, early.pid);
+                early_start_clear(&early);
                 post_create_clear(&post);
                 return r;
         }

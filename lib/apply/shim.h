@@ -17,6 +17,7 @@
 #ifndef NVCR_APPLY_SHIM_H
 #define NVCR_APPLY_SHIM_H
 
+#include "apply/early-start.h"
 #include "apply/post-create.h"
 #include "config/config.h"
 #include "nvcr.h"
@@ -50,9 +51,14 @@ void shim_paths_clear(struct shim_paths *p);
  * of config.json and put into *post for the caller to run around
  * `<runtime> create` (post_create_before, post_create_after). `post` starts
  * as POST_CREATE_INIT.
+ * `early`: NULL, or (its argv set) the runtime's create to start before the
+ * edits are made, for a jit-cdi GPU container (apply/early-start.h). When
+ * early->pid > 0 on return, it runs and has its config.json; on an error,
+ * it was never started or has been killed and reaped, and config.json is
+ * the original again.
  */
 int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
                         struct shim_paths *paths, struct post_create *post,
-                        const char **phase, struct nvcr_err *err);
+                        struct early_start *early, const char **phase, struct nvcr_err *err);
 
 #endif

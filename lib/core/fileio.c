@@ -65,17 +65,16 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
         return 0;
 }
 
-static int write_replace(int dirfd, const char *name, const void *buf, size_t len,
-                         unsigned mode, bool sync, struct nvcr_err *err)
+int write_file_temp_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode,
+                       bool sync, char *tmp, size_t tmpsz, struct nvcr_err *err)
 {
-        char tmp[256];
         _cleanup_close_ int fd = -EBADF;
         const char *p = buf;
         size_t off = 0;
         int r;
 
-        r = snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, (int)getpid());
-        if (r < 0 || (size_t)r >= sizeof(tmp))
+        r = snprintf(tmp, tmpsz, ".%s.tmp.%d", name, (int)getpid());
+        if (r < 0 || (size_t)r >= tmpsz)
                 return nvcr_err_set(err, ENAMETOOLONG, "%s: name too long", name);
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                     (mode_t)mode);
@@ -96,15 +95,27 @@ static int write_replace(int dirfd, const char *name, const void *buf, size_t le
                 r = nvcr_err_setsys(err, errno, "sync %s failed", tmp);
                 goto fail;
         }
-        if (renameat(dirfd, tmp, dirfd, name) < 0) {
-                r = nvcr_err_setsys(err, errno, "rename %s to %s failed", tmp, name);
-                goto fail;
-        }
         return 0;
 fail:
         /* Leave nothing behind: the temporary file is ours alone (O_EXCL). */
         (void)unlinkat(dirfd, tmp, 0);
         return r;
+}
+
+static int write_replace(int dirfd, const char *name, const void *buf, size_t len,
+                         unsigned mode, bool sync, struct nvcr_err *err)
+{
+        char tmp[256];
+        int r = write_file_temp_at(dirfd, name, buf, len, mode, sync, tmp, sizeof(tmp), err);
+
+        if (r < 0)
+                return r;
+        if (renameat(dirfd, tmp, dirfd, name) < 0) {
+                r = nvcr_err_setsys(err, errno, "rename %s to %s failed", tmp, name);
+                (void)unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        return 0;
 }
 
 int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode,

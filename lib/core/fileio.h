@@ -2,6 +2,7 @@
 #ifndef NVCR_CORE_FILEIO_H
 #define NVCR_CORE_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "nvcr.h"
@@ -32,5 +33,13 @@ int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t le
  */
 int write_file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
                           unsigned mode, struct nvcr_err *err);
+
+/*
+ * The first half of the two above: `len` bytes in a new file beside `name`
+ * (its name, ".NAME.tmp.PID", in tmp[tmpsz]), for the caller to rename over
+ * `name` when it chooses. On failure nothing is left.
+ */
+int write_file_temp_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode,
+                       bool sync, char *tmp, size_t tmpsz, struct nvcr_err *err);
 
 #endif

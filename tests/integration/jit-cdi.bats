@@ -266,6 +266,101 @@ rt_create() {
         a0_check
 }
 
+# bundle_files DIR: what the bundle directory holds, one "name type" per line.
+bundle_files() {
+        find "$1" -mindepth 1 -maxdepth 1 -printf '%f %y\n' | sort
+}
+
+@test "jit-cdi create, early start: runc starts before the edits and reads them through the FIFO; config.json is then a regular file, nothing else left" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' \
+                '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1); echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params); ls /dev | grep -c ^nvidia0$ | sed s/^/dev=/"]'
+        NVCR_TIMING=$T/timing.log run rt_create jit-cdi "$T/b"
+        echo "$output"
+        cat "$T/timing.log"
+        [[ $output == *"create-status 0"* ]]
+        [ "$(value_of link)" = "libcuda.so.$DRV" ]
+        [ "$(value_of mod)" = "ModifyDeviceFiles: 0" ]
+        [ "$(value_of dev)" = 1 ]
+        # Started after config.json was read, before the plan was built.
+        [ "$(awk '{ $1 = ""; $NF = ""; print }' "$T/timing.log" | sed 's/^ *//; s/ *$//' | grep -E '^(config.json read|runtime started early|plan built|config.json written)$' | tr '\n' ,)" = "config.json read,runtime started early,plan built,config.json written," ]
+        [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
+        jq -e '[.linux.devices[].path] | index("/dev/nvidia0") != null' "$T/b/config.json"
+        a0_check
+}
+
+@test "jit-cdi create, early start: our part failing after runc started (an unknown GPU) kills runc; config.json is the original byte for byte, nothing left" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2,9"]'
+        before=$(sha256sum <"$T/b/config.json")
+        ino=$(stat -c %i "$T/b/config.json")
+        NVCR_TIMING=$T/timing.log run rt_create jit-cdi "$T/b"
+        echo "$output"
+        [[ $output == *"create-status 1"* ]]
+        [[ $output == *"error modifying OCI spec"*"9"* ]]
+        grep -q 'runtime started early' "$T/timing.log"
+        [ "$(sha256sum <"$T/b/config.json")" = "$before" ]
+        [ "$(stat -c %i "$T/b/config.json")" = "$ino" ]
+        [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
+        [ -z "$(ls -A "$T/state" 2>/dev/null)" ]
+        ! pgrep -f "runc.*$T/state" | grep -q .
+        a0_check
+}
+
+@test "jit-cdi create, early start: runc failing on its own, before or after reading config.json, is reported with its status; no FIFO left, no hang" {
+        # Before: runc refuses a flag of create, so it stops before config.json.
+        gpu_bundle "$T/b1" '["NVIDIA_VISIBLE_DEVICES=2"]'
+        run rt_create jit-cdi "$T/b1" --no-such-flag --pid-file "$T/p1"
+        echo "$output"
+        [[ $output == *"create-status 1"* ]]
+        [[ $output == *"flag provided but not defined: -no-such-flag"* ]]
+        [ "$(bundle_files "$T/b1")" = "$(printf 'config.json f\nrootfs d')" ]
+        jq -e '[.linux.devices[].path] | index("/dev/nvidia0") != null' "$T/b1/config.json"
+        # After: a config.json runc refuses (a relative cwd).
+        gpu_bundle "$T/b2" '["NVIDIA_VISIBLE_DEVICES=2"]'
+        jq '.process.cwd = "relative"' "$T/b2/config.json" >"$T/c" && mv "$T/c" "$T/b2/config.json"
+        run rt_create jit-cdi "$T/b2"
+        echo "$output"
+        [[ $output == *"create-status 1"* ]]
+        [[ $output == *"Cwd must be an absolute path"* ]]
+        [ "$(bundle_files "$T/b2")" = "$(printf 'config.json f\nrootfs d')" ]
+        [ -z "$(ls -A "$T/state" 2>/dev/null)" ]
+        a0_check
+}
+
+@test "jit-cdi create, early start: a 3 MiB config.json (more than a pipe holds) arrives whole; NVCR_EARLY_START=0 or a runtime not named runc writes it first" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
+        head -c 2400000 /dev/urandom | base64 -w0 >"$T/pad"
+        jq --rawfile p "$T/pad" '.annotations["org.example.pad"] = $p' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+        NVCR_TIMING=$T/timing.log run rt_create jit-cdi "$T/b"
+        echo "${output:0:2000}"
+        [[ $output == *"create-status 0"* ]]
+        [ "$(value_of link)" = "libcuda.so.$DRV" ]
+        grep -q 'runtime started early' "$T/timing.log"
+        [ "$(jq -r '.annotations["org.example.pad"]' "$T/b/config.json")" = "$(cat "$T/pad")" ]
+        [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
+        # Off: no early start, the same container.
+        gpu_bundle "$T/b2" '["NVIDIA_VISIBLE_DEVICES=2"]' '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
+        rm -f "$T/timing.log"
+        NVCR_EARLY_START=0 NVCR_TIMING=$T/timing.log run rt_create jit-cdi "$T/b2"
+        echo "$output"
+        [[ $output == *"create-status 0"* ]]
+        [ "$(value_of link)" = "libcuda.so.$DRV" ]
+        grep -q 'config.json written' "$T/timing.log"
+        ! grep -q 'runtime started early' "$T/timing.log"
+        # A runtime under another name (a wrapper of runc): written first.
+        printf '#!/bin/sh\nexec %s "$@"\n' "$RUNC" >"$SCRATCH/bin/other-runtime"
+        chmod 0755 "$SCRATCH/bin/other-runtime"
+        printf '[nvidia-container-cli]\nload-kmods = false\n[nvidia-container-runtime]\nmode = "jit-cdi"\nruntimes = ["%s"]\n' \
+                "$SCRATCH/bin/other-runtime" >"$SCRATCH/other.toml"
+        chmod 0644 "$SCRATCH/other.toml"
+        gpu_bundle "$T/b3" '["NVIDIA_VISIBLE_DEVICES=2"]' '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
+        rm -f "$T/timing.log"
+        NVCR_TIMING=$T/timing.log run rt_create other "$T/b3"
+        echo "$output"
+        [[ $output == *"create-status 0"* ]]
+        ! grep -q 'runtime started early' "$T/timing.log"
+        a0_check
+}
+
 @test "jit-cdi: the GPU's device rules are runc's own (state.json), so re-applying the cgroup keeps them; the legacy hook's are not" {
         # What systemd's daemon-reload (or runc) re-applies is runc's cgroup
         # configuration. The machine has no systemd to show the loss itself;
