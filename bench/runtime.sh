@@ -14,7 +14,11 @@
 #               runc's own mounts, device nodes and cgroup rules (the floor)
 #   jit         our runtime, jit-cdi mode, the same request: runc does
 #               mounts, nodes and cgroups; the runtime does links, loader
-#               cache and params mask around create (apply/post-create.h)
+#               cache and params mask around create (apply/post-create.h);
+#               runc is started before the edits are made and reads them
+#               through a FIFO (apply/early-start.h)
+#   jit-late    the same with NVCR_EARLY_START=0: config.json written
+#               first, then runc started
 #   jit-hook    the same without --pid-file: the work is a createContainer
 #               hook of nvidia-cdi-hook that runc starts (what `run`, a
 #               read-only rootfs or a user namespace get)
@@ -45,7 +49,7 @@ chmod 0755 "$S" "$D"
 rm -rf "$RUNC_STATE"
 RUNC_STATE=$S/state
 mkdir -p "$RUNC_STATE"
-V=(plain shim runc-edits jit jit-hook legacy)
+V=(plain shim runc-edits jit jit-late jit-hook legacy)
 cleanup() {
         local v
         for v in "${V[@]}"; do
@@ -131,7 +135,7 @@ run_one() {
         esac
         cp "$cfg" "$b/config.json"
         layer "$v" || { echo "overlay mount failed" >&2; exit 1; }
-        case $v in jit | jit-hook) mode=jit-cdi ;; esac
+        case $v in jit | jit-late | jit-hook) mode=jit-cdi ;; esac
         [ "$v" = jit-hook ] && pid=()
         t0=$(date +%s%N)
         case $v in
@@ -140,6 +144,10 @@ run_one() {
         jit)
                 NVCR_TIMING=$S/timing.log NVIDIA_CTK_CONFIG_FILE_PATH=$S/$mode.toml "$RUNTIME" \
                         --root "$RUNC_STATE" create "${pid[@]}" -b "$b" "$id" >/dev/null 2>"$S/last-$v.log" ;;
+        jit-late)
+                NVCR_EARLY_START=0 NVCR_TIMING=$S/timing-late.log NVIDIA_CTK_CONFIG_FILE_PATH=$S/$mode.toml \
+                        "$RUNTIME" --root "$RUNC_STATE" create "${pid[@]}" -b "$b" "$id" >/dev/null \
+                        2>"$S/last-$v.log" ;;
         *)
                 NVIDIA_CTK_CONFIG_FILE_PATH=$S/$mode.toml "$RUNTIME" --root "$RUNC_STATE" create \
                         "${pid[@]}" -b "$b" "$id" >/dev/null 2>"$S/last-$v.log" ;;
@@ -156,7 +164,7 @@ run_one() {
 }
 echo "== start time: create + start of /bin/true, $N runs each, interleaved (ms); rootfs: $LAYERS"
 for v in "${V[@]}"; do run_one "$v"; times[$v]=; ctimes[$v]=; done
-rm -f "$S/timing.log"
+rm -f "$S/timing.log" "$S/timing-late.log"
 # The order rotates: the run after a GPU container pays for the driver
 # tearing the GPU down (no persistence mode on the host), which a fixed order
 # would always charge to the same variant.
@@ -167,64 +175,74 @@ done
 # variant minus run i of plain runc, taken within a second): the pairs
 # cancel most of the drift of a shared machine, which moves whole medians by
 # several milliseconds.
-python3 - "$S/timing.log" "${times[plain]}" "${times[shim]}" "${times[runc-edits]}" \
-        "${times[jit]}" "${times[jit-hook]}" "${times[legacy]}" "${ctimes[plain]}" "${ctimes[shim]}" \
-        "${ctimes[runc-edits]}" "${ctimes[jit]}" "${ctimes[jit-hook]}" "${ctimes[legacy]}" <<'PY'
+args=()
+for v in "${V[@]}"; do args+=("$v=${times[$v]}" "$v=${ctimes[$v]}"); done
+touch "$S/timing.log" "$S/timing-late.log"
+python3 - "$S/timing.log" "$S/timing-late.log" "${args[@]}" <<'PY'
 import collections, statistics, sys
-plain, shim, edits, jit, jithook, legacy = ([int(x) / 1000 for x in a.split()] for a in sys.argv[2:8])
-creates = [[int(x) / 1000 for x in a.split()] for a in sys.argv[8:14]]
-rows = [("runc, no GPU", plain),
-        ("our runtime, no GPU requested (shim)", shim),
-        ("runc alone with the jit-cdi edits (the floor)", edits),
-        ("jit-cdi (the runtime does the chain's work)", jit),
-        ("jit-cdi, chain as a createContainer hook", jithook),
-        ("legacy (prestart hook)", legacy)]
-def paired(a):
-    return statistics.median([x - y for x, y in zip(a, plain)])
+names = {"plain": "runc, no GPU",
+         "shim": "our runtime, no GPU requested (shim)",
+         "runc-edits": "runc alone with the jit-cdi edits (the floor)",
+         "jit": "jit-cdi (runc started early, chain by the runtime)",
+         "jit-late": "jit-cdi, config.json written before runc starts",
+         "jit-hook": "jit-cdi, chain as a createContainer hook",
+         "legacy": "legacy (prestart hook)"}
+keys, total, create = [], {}, {}
+for k, a in enumerate(sys.argv[3:]):
+    v, t = a.split("=", 1)
+    if k % 2 == 0:
+        keys.append(v)
+        total[v] = [int(x) / 1000 for x in t.split()]
+    else:
+        create[v] = [int(x) / 1000 for x in t.split()]
+def pdiff(a, b):
+    return statistics.median([x - y for x, y in zip(a, b)])
 def pct(t, q):
     s = sorted(t)
     return s[min(len(s) - 1, int(q * len(s)))]
-print("%-48s %7s %7s %7s %7s %10s" % ("variant", "min", "p25", "median", "p75", "over runc"))
-for name, t in rows:
-    print("%-48s %7.2f %7.2f %7.2f %7.2f %+10.2f" % (name, min(t), pct(t, .25), statistics.median(t),
-                                                   pct(t, .75), paired(t)))
+plain = total["plain"]
+print("%-52s %7s %7s %7s %7s %10s" % ("variant", "min", "p25", "median", "p75", "over runc"))
+for v in keys:
+    t = total[v]
+    print("%-52s %7.2f %7.2f %7.2f %7.2f %+10.2f" % (names.get(v, v), min(t), pct(t, .25),
+                                                   statistics.median(t), pct(t, .75), pdiff(t, plain)))
 print("over runc: median of the paired differences (run i minus plain run i)")
-print("jit-cdi over runc alone with the same edits (paired): %+.2f ms" % statistics.median(
-    [x - y for x, y in zip(jit, edits)]))
+for a, b in (("jit", "runc-edits"), ("jit-late", "runc-edits"), ("jit-late", "jit")):
+    print("%s over %s (paired): %+.2f ms" % (a, b, pdiff(total[a], total[b])))
 print("create alone (the engine's `create` call) and start alone, p10 / median (ms):")
-for key, t, c in zip(["plain", "shim", "runc-edits", "jit", "jit-hook", "legacy"],
-                     [plain, shim, edits, jit, jithook, legacy], creates):
+for v in keys:
+    t, c = total[v], create[v]
     st = [a - b for a, b in zip(t, c)] if len(t) == len(c) else []
     print("  %-10s create %7.2f %7.2f   start %7.2f %7.2f" % (
-        key, pct(c, .1), statistics.median(c), pct(st, .1) if st else 0,
+        v, pct(c, .1), statistics.median(c), pct(st, .1) if st else 0,
         statistics.median(st) if st else 0))
-runs = collections.defaultdict(dict)
-for line in open(sys.argv[1]):
-    p = line.split()
-    runs[p[0]][" ".join(p[1:-1])] = int(p[-1])
-inner = [r["create returned"] - r["create started"] for r in runs.values()
-         if "create returned" in r and "create started" in r]
-if inner:
-    print("  runc create as the runtime's child (from its marks): p10 %.2f, median %.2f ms"
-          % (pct(inner, .1) / 1000, statistics.median(inner) / 1000))
 print("all runs, sorted (ms):")
-for key, t in zip(["plain", "shim", "runc-edits", "jit", "jit-hook", "legacy"],
-                  [plain, shim, edits, jit, jithook, legacy]):
-    print("  %-10s %s" % (key, " ".join("%.1f" % x for x in sorted(t))))
-d = collections.defaultdict(list)
-order = []
-for line in open(sys.argv[1]):
-    p = line.split()
-    label = " ".join(p[1:-1])
-    d[label].append(int(p[-1]))
-    if label not in order:
-        order.append(label)
-print("== inside the runtime, jit-cdi (us from its start; medians of %d runs)" % len(d["start"]))
-prev = 0
-for k in order:
-    m = statistics.median(d[k])
-    print("  %-24s %7d  (+%d)" % (k, m, m - prev))
-    prev = m
+for v in keys:
+    print("  %-10s %s" % (v, " ".join("%.1f" % x for x in sorted(total[v]))))
+for path, what in ((sys.argv[1], "jit-cdi"), (sys.argv[2], "jit-cdi, NVCR_EARLY_START=0")):
+    runs = collections.defaultdict(dict)
+    d = collections.defaultdict(list)
+    order = []
+    for line in open(path):
+        p = line.split()
+        label = " ".join(p[1:-1])
+        runs[p[0]][label] = int(p[-1])
+        d[label].append(int(p[-1]))
+        if label not in order:
+            order.append(label)
+    if not d:
+        continue
+    inner = [r["create returned"] - r["create started"] for r in runs.values()
+             if "create returned" in r and "create started" in r]
+    print("== inside the runtime, %s (us from its start; medians of %d runs)" % (what, len(d["start"])))
+    prev = 0
+    for k in order:
+        m = statistics.median(d[k])
+        print("  %-24s %7d  (+%d)" % (k, m, m - prev))
+        prev = m
+    if inner:
+        print("  runc create as the runtime's child (create started to returned): p10 %.2f, median %.2f ms"
+              % (pct(inner, .1) / 1000, statistics.median(inner) / 1000))
 PY
 echo "failed runs: $fails"
 ((fails == 0))

@@ -221,16 +221,18 @@ static int run_wait(char **argv)
  * hook fails inside runc.
  */
 static int create_then_finish(const struct args *a, char **argv, struct post_create *post,
-                              pid_t started)
+                              struct early_start *early)
 {
         struct nvcr_err err = {0}, berr = {0};
         char msg[2048];
-        pid_t pid = started > 0 ? started : spawn(argv);
+        pid_t pid = early->pid > 0 ? early->pid : spawn(argv);
         int r, before;
 
         /* Started early with the hook chain in config.json: nothing of ours is left. */
-        if (pid > 0 && post->argv == NULL)
+        if (pid > 0 && post->argv == NULL) {
+                early_start_settle(early);
                 return wait_child(pid);
+        }
         if (pid < 0) {
                 (void)snprintf(msg, sizeof(msg), "cannot run %s: %s", argv[0], strerror(-pid));
                 report(a, msg);
@@ -239,6 +241,7 @@ static int create_then_finish(const struct args *a, char **argv, struct post_cre
         timing_mark("create started");
         before = post_create_before(post, &berr);
         timing_mark("rootfs done");
+        early_start_settle(early);
         r = wait_child(pid);
         timing_mark("create returned");
         if (r != 0) {
@@ -362,7 +365,7 @@ int main(int argc, char **argv)
         config_free(&cfg);
         timing_mark("exec runtime");
         if (post.argv != NULL || early.pid > 0) {
-                r = create_then_finish(&a, argv, &post, early.pid);
+                r = create_then_finish(&a, argv, &post, &early);
                 early_start_clear(&early);
                 post_create_clear(&post);
                 return r;

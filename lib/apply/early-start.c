@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "apply/early-start.h"
 #include "core/err.h"
 #include "core/macro.h"
+#include "core/testpoint.h"
 #include "core/timing.h"
 
 extern char **environ;
@@ -60,6 +62,8 @@ int early_start_feed(struct early_start *e, const struct oci_spec *spec, struct 
         int r;
 
         r = spec_serialize(spec, &buf, &len, err);
+        /* A test holds us here until runc has the FIFO open: the pipe's path. */
+        test_pause("early-start-feed");
         if (r >= 0)
                 r = spec_fifo_feed(&e->fifo, buf, len, e->pidfd, err);
         if (r < 0)
@@ -89,8 +93,22 @@ void early_start_abort(struct early_start *e, struct nvcr_err *err)
         early_start_clear(e);
 }
 
+void early_start_settle(struct early_start *e)
+{
+        /* Checked every millisecond, off the critical path (runc is creating the container). */
+        while (e->pid > 0 && !spec_fifo_drained(&e->fifo)) {
+                struct pollfd p = {.fd = e->pidfd, .events = POLLIN};
+
+                if (e->pidfd < 0 || poll(&p, 1, 1) > 0 || (p.revents & POLLNVAL)) {
+                        spec_fifo_close(&e->fifo);
+                        break;
+                }
+        }
+}
+
 void early_start_clear(struct early_start *e)
 {
+        spec_fifo_close(&e->fifo);
         if (e->pidfd >= 0)
                 (void)close(e->pidfd);
         e->pidfd = -1;

@@ -63,7 +63,14 @@ int early_start_feed(struct early_start *e, const struct oci_spec *spec, struct 
  */
 void early_start_abort(struct early_start *e, struct nvcr_err *err);
 
-/* Closes the pidfd (the caller waits for e->pid as for any child). */
+/*
+ * Before waiting for the runtime: holds the FIFO until the runtime has read
+ * all of it or has exited (oci/spec-fifo.h, step 5). Call it after our own
+ * work during create; it returns at once in the common case.
+ */
+void early_start_settle(struct early_start *e);
+
+/* Lets the FIFO go, closes the pidfd (the caller waits for e->pid as for any child). */
 void early_start_clear(struct early_start *e);
 
 #endif

@@ -35,3 +35,9 @@ sim_fact() {
 info_field() {
         printf '%s\n' "$1" | grep "^$2:" | sed -n "$(($3 + 1))p" | sed -E "s/^$2: +//"
 }
+
+# built_with_test_hooks: the build has the test-only pause points (-Dtest_hooks=true).
+built_with_test_hooks() {
+        local f=$NVCR_BUILD_DIR/meson-info/intro-buildoptions.json
+        [ -f "$f" ] && [ "$(jq -r '.[] | select(.name == "test_hooks") | .value' "$f")" = true ]
+}

@@ -271,7 +271,7 @@ bundle_files() {
         find "$1" -mindepth 1 -maxdepth 1 -printf '%f %y\n' | sort
 }
 
-@test "jit-cdi create, early start: runc starts before the edits and reads them through the FIFO; config.json is then a regular file, nothing else left" {
+@test "jit-cdi create, early start: runc starts before the edits are made and reads them; config.json is then a regular file, nothing else left" {
         gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' \
                 '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1); echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params); ls /dev | grep -c ^nvidia0$ | sed s/^/dev=/"]'
         NVCR_TIMING=$T/timing.log run rt_create jit-cdi "$T/b"
@@ -285,6 +285,43 @@ bundle_files() {
         [ "$(awk '{ $1 = ""; $NF = ""; print }' "$T/timing.log" | sed 's/^ *//; s/ *$//' | grep -E '^(config.json read|runtime started early|plan built|config.json written)$' | tr '\n' ,)" = "config.json read,runtime started early,plan built,config.json written," ]
         [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
         jq -e '[.linux.devices[].path] | index("/dev/nvidia0") != null' "$T/b/config.json"
+        a0_check
+}
+
+@test "jit-cdi create, early start: runc opening config.json before the edits are made reads them from the FIFO, 3 MiB of it (more than a pipe holds)" {
+        built_with_test_hooks || skip "needs a build with -Dtest_hooks=true (NVCR_BUILD=$NVCR_BUILD_DIR)"
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' \
+                '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1); echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params)"]'
+        head -c 2400000 /dev/urandom | base64 -w0 >"$T/pad"
+        jq --rawfile p "$T/pad" '.annotations["org.example.pad"] = $p' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+        mkdir "$T/pd"
+        NVCR_TEST_PAUSE=early-start-feed:$T/pd rt_create jit-cdi "$T/b" >"$T/out" 2>&1 &
+        bg=$!
+        for i in $(seq 1 1000); do [ -e "$T/pd/paused" ] && break; sleep 0.01; done
+        [ -e "$T/pd/paused" ]
+        # runc is waiting on the FIFO (config.json) for the bytes.
+        reader=
+        for i in $(seq 1 1000); do
+                for p in $(pgrep -f "runc --root $T/state create"); do
+                        for fd in /proc/$p/fd/*; do
+                                [ -p "$fd" ] && [ "$(readlink "$fd")" = "$T/b/config.json" ] && reader=$p
+                        done
+                done
+                [ -n "$reader" ] && break
+                sleep 0.01
+        done
+        echo "runc $reader has the FIFO open"
+        [ -n "$reader" ]
+        [ -p "$T/b/config.json" ]
+        touch "$T/pd/resume"
+        wait "$bg"
+        output=$(cat "$T/out")
+        echo "$output"
+        [[ $output == *"create-status 0"* ]]
+        [ "$(value_of link)" = "libcuda.so.$DRV" ]
+        [ "$(value_of mod)" = "ModifyDeviceFiles: 0" ]
+        [ "$(jq -r '.annotations["org.example.pad"]' "$T/b/config.json")" = "$(cat "$T/pad")" ]
+        [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
         a0_check
 }
 
@@ -326,18 +363,7 @@ bundle_files() {
         a0_check
 }
 
-@test "jit-cdi create, early start: a 3 MiB config.json (more than a pipe holds) arrives whole; NVCR_EARLY_START=0 or a runtime not named runc writes it first" {
-        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
-        head -c 2400000 /dev/urandom | base64 -w0 >"$T/pad"
-        jq --rawfile p "$T/pad" '.annotations["org.example.pad"] = $p' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
-        NVCR_TIMING=$T/timing.log run rt_create jit-cdi "$T/b"
-        echo "${output:0:2000}"
-        [[ $output == *"create-status 0"* ]]
-        [ "$(value_of link)" = "libcuda.so.$DRV" ]
-        grep -q 'runtime started early' "$T/timing.log"
-        [ "$(jq -r '.annotations["org.example.pad"]' "$T/b/config.json")" = "$(cat "$T/pad")" ]
-        [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
-        # Off: no early start, the same container.
+@test "jit-cdi create, early start: off with NVCR_EARLY_START=0 and for a runtime not named runc (config.json written first)" {
         gpu_bundle "$T/b2" '["NVIDIA_VISIBLE_DEVICES=2"]' '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
         rm -f "$T/timing.log"
         NVCR_EARLY_START=0 NVCR_TIMING=$T/timing.log run rt_create jit-cdi "$T/b2"

@@ -58,12 +58,6 @@ assert_clean_outcome() {
         esac
 }
 
-# built_with_test_hooks: the build has the test-only pause points (-Dtest_hooks=true).
-built_with_test_hooks() {
-        local f=$NVCR_BUILD_DIR/meson-info/intro-buildoptions.json
-        [ -f "$f" ] && [ "$(jq -r '.[] | select(.name == "test_hooks") | .value' "$f")" = true ]
-}
-
 # racer_bin: tests/security/racer built by meson, else compiled here.
 racer_bin() {
         local b=$NVCR_BUILD_DIR/tests/security/racer
