@@ -29,6 +29,26 @@ bool early_start_suits(const char *path)
         return strcmp(base, "runc") == 0 || strcmp(base, "docker-runc") == 0;
 }
 
+bool early_start_may_need(const char *buf, size_t len)
+{
+        /*
+         * Every way a container asks for a GPU names one of these: the
+         * env variable, a device list as volume mounts, CDI annotations.
+         * A miss (an escaped name in the JSON, say) only costs the early
+         * start; a hit that asks for no GPU, the FIFO's few syscalls.
+         */
+        static const char *const needles[] = {
+                "NVIDIA_VISIBLE_DEVICES",
+                "/var/run/nvidia-container-devices",
+                "cdi.k8s.io/",
+        };
+
+        for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
+                if (memmem(buf, len, needles[i], strlen(needles[i])) != NULL)
+                        return true;
+        return false;
+}
+
 int early_start_begin(struct early_start *e)
 {
         struct nvcr_err ignored = {0};
@@ -66,6 +86,16 @@ int early_start_feed(struct early_start *e, const struct oci_spec *spec, struct 
         test_pause("early-start-feed");
         if (r >= 0)
                 r = spec_fifo_feed(&e->fifo, buf, len, e->pidfd, err);
+        if (r < 0)
+                early_start_abort(e, err);
+        return r;
+}
+
+int early_start_feed_unchanged(struct early_start *e, const char *buf, size_t len,
+                               struct nvcr_err *err)
+{
+        int r = spec_fifo_feed_unchanged(&e->fifo, buf, len, e->pidfd, err);
+
         if (r < 0)
                 early_start_abort(e, err);
         return r;

@@ -3,13 +3,13 @@
  * `<runtime> create` started before the GPU edits to config.json are made;
  * config.json reaches it through a FIFO once they are (oci/spec-fifo.h).
  *
- * Why: for a GPU container in jit-cdi mode, nvidia-container-runtime's
- * work before runc may start (modules, driver files, the plan and the
- * edits, config.json written) is ~0.6 ms after config.json is read, all of
- * it on the start's critical path. runc itself needs 1.5-4 ms after its
- * exec before it opens config.json (the Go runtime, its flags). Started
- * first, runc does that while we make the edits: the edits no longer
- * lengthen a start.
+ * Why: for a GPU container, nvidia-container-runtime's work before runc
+ * may start (config.json parsed, modules, driver files, the plan and the
+ * edits, config.json written) is ~0.8 ms, all of it on the start's
+ * critical path. runc itself needs 1.5-4 ms after its exec before it opens
+ * config.json (the Go runtime, its flags). Started as soon as config.json's
+ * bytes say the container may ask for a GPU, runc does that while we parse
+ * and make the edits: they no longer lengthen a start.
  *
  * Only for runc (the program's name is runc or docker-runc): it opens
  * config.json once and reads it to the end with a streaming decoder; it
@@ -22,6 +22,7 @@
 #define NVCR_APPLY_EARLY_START_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "nvcr.h"
@@ -42,6 +43,12 @@ struct early_start {
 bool early_start_suits(const char *path);
 
 /*
+ * Whether config.json's bytes may ask for a GPU (they name a way to ask
+ * for one): only then is the runtime started early.
+ */
+bool early_start_may_need(const char *buf, size_t len);
+
+/*
  * Puts the FIFO in config.json's place and starts e->argv. 1: started;
  * 0: not started and nothing changed (no FIFO here, no pidfd: the caller
  * writes config.json and starts the runtime as usual).
@@ -54,6 +61,10 @@ int early_start_begin(struct early_start *e);
  * end, and the original config.json is back (early_start_abort).
  */
 int early_start_feed(struct early_start *e, const struct oci_spec *spec, struct nvcr_err *err);
+
+/* Nothing was edited: the original config.json, bytes and file, for the runtime. */
+int early_start_feed_unchanged(struct early_start *e, const char *buf, size_t len,
+                               struct nvcr_err *err);
 
 /*
  * Our part failed after the start: the runtime, which is still waiting for

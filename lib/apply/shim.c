@@ -142,8 +142,7 @@ static int take_chain(const struct nvcr_plan *plan, const struct cdi_from_plan_o
 /* jit-cdi: the container's plan, as edits runc carries out. */
 static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
                    const struct container_request *creq, struct shim_paths *paths,
-                   struct post_create *post, struct early_start *early, const char **phase,
-                   struct nvcr_err *err)
+                   struct post_create *post, const char **phase, struct nvcr_err *err)
 {
         __attribute__((cleanup(ctx_freep))) struct nvcr_ctx *ctx = NULL;
         struct cdi_from_plan_opts fo = {.hook_path = shim_cdi_hook(paths), .one_hook = true};
@@ -157,9 +156,6 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
         }
         *phase = "initialization";
         timing_mark("hook found");
-        /* The rest (~0.6 ms) while runc starts (apply/early-start.h). */
-        if (early != NULL)
-                (void)early_start_begin(early);
         if ((r = nvcr_ctx_new(&ctx, err)) < 0 || (r = prestart_configure_ctx(ctx, cfg, err)) < 0)
                 return r;
         r = request_plan_build(ctx, cfg, creq, spec->rootfs, 0, &plan, phase, err);
@@ -198,8 +194,8 @@ static int jit_cdi(const struct nvcr_config *cfg, struct oci_spec *spec,
 }
 
 static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
-                   struct shim_paths *paths, struct post_create *post,
-                   struct early_start *early, const char **phase, struct nvcr_err *err)
+                   struct shim_paths *paths, struct post_create *post, const char **phase,
+                   struct nvcr_err *err)
 {
         struct container_env_knobs knobs;
         struct container_request creq = {0};
@@ -228,7 +224,7 @@ static int prepare(const struct nvcr_config *cfg, struct oci_spec *spec,
                 return r; /* the spec modes report it now: the container does not start */
         switch (mode) {
         case NVCR_MODE_JIT_CDI:
-                r = jit_cdi(cfg, spec, &creq, paths, post, early, phase, err);
+                r = jit_cdi(cfg, spec, &creq, paths, post, phase, err);
                 break;
         case NVCR_MODE_CDI:
                 *phase = "";
@@ -262,8 +258,11 @@ int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
                         struct early_start *early, const char **phase, struct nvcr_err *err)
 {
         _cleanup_close_ int bfd = spec_open_bundle(bundle, err);
+        _cleanup_free_ char *buf = NULL;
         struct oci_spec *spec = NULL;
         const char *ignored;
+        bool started = false;
+        size_t len = 0;
         int r;
 
         if (phase == NULL)
@@ -271,26 +270,30 @@ int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
         *phase = "";
         if (bfd < 0)
                 return bfd;
-        r = spec_load(bfd, bundle, &spec, err);
-        timing_mark("config.json read");
-        if (early != NULL)
+        r = spec_read(bfd, bundle, &buf, &len, err);
+        /* Everything after this (~0.7 ms) while runc starts (apply/early-start.h). */
+        if (r >= 0 && early != NULL && early_start_may_need(buf, len)) {
                 early->bundlefd = bfd;
-        if (r >= 0)
-                r = prepare(cfg, spec, paths, post, early, phase, err);
-        if (r >= 0 && early != NULL && early->pid > 0) {
-                /* Started early: the edits reach it through the FIFO (and fail, killed). */
-                *phase = "";
-                timing_mark("edits made");
-                r = early_start_feed(early, spec, err) < 0 ? -err->code : 1;
-                timing_mark("config.json written");
-        } else if (r == 1) {
-                *phase = "";
-                timing_mark("edits made");
-                r = spec_write_atomic(bfd, spec, err) < 0 ? -err->code : 1;
-                timing_mark("config.json written");
+                started = early_start_begin(early) > 0;
         }
-        if (r < 0 && early != NULL && early->pid > 0)
+        if (r >= 0)
+                r = spec_parse_buffer(buf, len, bundle, &spec, err);
+        timing_mark("config.json read");
+        if (r >= 0)
+                r = prepare(cfg, spec, paths, post, phase, err);
+        if (r == 1) {
+                *phase = "";
+                timing_mark("edits made");
+                if (started)
+                        r = early_start_feed(early, spec, err) < 0 ? -err->code : 1;
+                else
+                        r = spec_write_atomic(bfd, spec, err) < 0 ? -err->code : 1;
+                timing_mark("config.json written");
+        } else if (r == 0 && started) {
+                r = early_start_feed_unchanged(early, buf, len, err);
+        } else if (r < 0 && started) {
                 early_start_abort(early, err);
+        }
         if (early != NULL)
                 early->bundlefd = -1; /* closed below */
         spec_free(spec);

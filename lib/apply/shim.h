@@ -51,8 +51,9 @@ void shim_paths_clear(struct shim_paths *p);
  * of config.json and put into *post for the caller to run around
  * `<runtime> create` (post_create_before, post_create_after). `post` starts
  * as POST_CREATE_INIT.
- * `early`: NULL, or (its argv set) the runtime's create to start before the
- * edits are made, for a jit-cdi GPU container (apply/early-start.h). When
+ * `early`: NULL, or (its argv set) the runtime's create to start before
+ * config.json is parsed, when its bytes may ask for a GPU
+ * (apply/early-start.h). When
  * early->pid > 0 on return, it runs and has its config.json; on an error,
  * it was never started or has been killed and reaped, and config.json is
  * the original again.

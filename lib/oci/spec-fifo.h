@@ -67,6 +67,13 @@ int spec_fifo_swap_in(struct spec_fifo *f, int bundlefd, struct nvcr_err *err);
 int spec_fifo_feed(struct spec_fifo *f, const char *buf, size_t len, int pidfd,
                    struct nvcr_err *err);
 
+/*
+ * Step 4 when nothing was edited: `buf` (the original's bytes) into the
+ * pipe, and the original file itself back in config.json's place.
+ */
+int spec_fifo_feed_unchanged(struct spec_fifo *f, const char *buf, size_t len, int pidfd,
+                             struct nvcr_err *err);
+
 /* Step 5: whether the pipe is empty (then let go) or already let go. */
 bool spec_fifo_drained(struct spec_fifo *f);
 

@@ -367,7 +367,7 @@ int spec_open_bundle(const char *bundle, struct nvcr_err *err)
         return fd;
 }
 
-int spec_load(int bundlefd, const char *bundle, struct oci_spec **ret, struct nvcr_err *err)
+int spec_read(int bundlefd, const char *bundle, char **ret, size_t *ret_len, struct nvcr_err *err)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
@@ -396,7 +396,18 @@ int spec_load(int bundlefd, const char *bundle, struct oci_spec **ret, struct nv
                                     bundle != NULL ? bundle : ".", OCI_SPEC_MAX);
         if (r < 0)
                 return nvcr_err_wrap(err, "%s/config.json", bundle != NULL ? bundle : ".");
-        return spec_parse_buffer(buf, len, bundle, ret, err);
+        *ret = steal_ptr(&buf);
+        *ret_len = len;
+        return 0;
+}
+
+int spec_load(int bundlefd, const char *bundle, struct oci_spec **ret, struct nvcr_err *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r = spec_read(bundlefd, bundle, &buf, &len, err);
+
+        return r < 0 ? r : spec_parse_buffer(buf, len, bundle, ret, err);
 }
 
 int spec_serialize(const struct oci_spec *spec, char **ret, size_t *ret_len,

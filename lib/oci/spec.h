@@ -66,6 +66,9 @@ int spec_open_bundle(const char *bundle, struct nvcr_err *err);
  */
 int spec_load(int bundlefd, const char *bundle, struct oci_spec **ret, struct nvcr_err *err);
 
+/* The first half of spec_load: the bytes, read with the same checks (caller frees *ret). */
+int spec_read(int bundlefd, const char *bundle, char **ret, size_t *ret_len, struct nvcr_err *err);
+
 /*
  * Parses a config.json document of `len` bytes. Requires "ociVersion" (a
  * string), "process" (an object) and "root" (an object with a non-empty

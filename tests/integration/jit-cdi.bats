@@ -281,8 +281,8 @@ bundle_files() {
         [ "$(value_of link)" = "libcuda.so.$DRV" ]
         [ "$(value_of mod)" = "ModifyDeviceFiles: 0" ]
         [ "$(value_of dev)" = 1 ]
-        # Started after config.json was read, before the plan was built.
-        [ "$(awk '{ $1 = ""; $NF = ""; print }' "$T/timing.log" | sed 's/^ *//; s/ *$//' | grep -E '^(config.json read|runtime started early|plan built|config.json written)$' | tr '\n' ,)" = "config.json read,runtime started early,plan built,config.json written," ]
+        # Started once config.json's bytes were read, before they were parsed.
+        [ "$(awk '{ $1 = ""; $NF = ""; print }' "$T/timing.log" | sed 's/^ *//; s/ *$//' | grep -E '^(config.json read|runtime started early|plan built|config.json written)$' | tr '\n' ,)" = "runtime started early,config.json read,plan built,config.json written," ]
         [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
         jq -e '[.linux.devices[].path] | index("/dev/nvidia0") != null' "$T/b/config.json"
         a0_check
@@ -321,6 +321,21 @@ bundle_files() {
         [ "$(value_of link)" = "libcuda.so.$DRV" ]
         [ "$(value_of mod)" = "ModifyDeviceFiles: 0" ]
         [ "$(jq -r '.annotations["org.example.pad"]' "$T/b/config.json")" = "$(cat "$T/pad")" ]
+        [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
+        a0_check
+}
+
+@test "jit-cdi create, early start: a container that names NVIDIA_VISIBLE_DEVICES but asks for no GPU (void) keeps its config.json, the same file byte for byte" {
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=void"]' '["/bin/sh","-c","echo ok=yes"]'
+        before=$(sha256sum <"$T/b/config.json")
+        ino=$(stat -c %i "$T/b/config.json")
+        NVCR_TIMING=$T/timing.log run rt_create jit-cdi "$T/b"
+        echo "$output"
+        [[ $output == *"create-status 0"* ]]
+        [ "$(value_of ok)" = yes ]
+        grep -q 'runtime started early' "$T/timing.log"
+        [ "$(sha256sum <"$T/b/config.json")" = "$before" ]
+        [ "$(stat -c %i "$T/b/config.json")" = "$ino" ]
         [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
         a0_check
 }
