@@ -30,6 +30,10 @@
  *      still waits for the bytes (it has done nothing yet), and
  *      spec_fifo_restore puts the original back, byte for byte (the same
  *      inode).
+ * Should we be killed between 2 and 4, the pipe loses its writer: runc reads
+ * an incomplete document and fails; config.json is then the FIFO and the
+ * original stays under ".config.json.fifo.PID" (the engine removes the
+ * bundle of a failed create).
  * No inotify: closing an inotify instance waits for an SRCU grace period
  * (14-20 ms on the GPU host), longer than the whole create.
  */
