@@ -179,7 +179,7 @@ args=()
 for v in "${V[@]}"; do args+=("$v=${times[$v]}" "$v=${ctimes[$v]}"); done
 touch "$S/timing.log" "$S/timing-late.log"
 python3 - "$S/timing.log" "$S/timing-late.log" "${args[@]}" <<'PY'
-import collections, statistics, sys
+import collections, random, statistics, sys
 names = {"plain": "runc, no GPU",
          "shim": "our runtime, no GPU requested (shim)",
          "runc-edits": "runc alone with the jit-cdi edits (the floor)",
@@ -201,14 +201,26 @@ def pct(t, q):
     s = sorted(t)
     return s[min(len(s) - 1, int(q * len(s)))]
 plain = total["plain"]
-print("%-52s %7s %7s %7s %7s %10s" % ("variant", "min", "p25", "median", "p75", "over runc"))
+def ci(a, b):
+    # 95% bootstrap interval of the median of the paired differences
+    # (2000 resamples, fixed seed: the same data give the same interval).
+    d = [x - y for x, y in zip(a, b)]
+    rng = random.Random(1)
+    meds = sorted(statistics.median(rng.choices(d, k=len(d))) for _ in range(2000))
+    return meds[50], meds[1949]
+print("%-52s %7s %7s %7s %7s %10s  %s" % ("variant", "min", "p25", "median", "p75", "over runc",
+                                          "95% interval"))
 for v in keys:
     t = total[v]
-    print("%-52s %7.2f %7.2f %7.2f %7.2f %+10.2f" % (names.get(v, v), min(t), pct(t, .25),
-                                                   statistics.median(t), pct(t, .75), pdiff(t, plain)))
+    lo, hi = ci(t, plain)
+    print("%-52s %7.2f %7.2f %7.2f %7.2f %+10.2f  [%+.2f, %+.2f]" % (
+        names.get(v, v), min(t), pct(t, .25), statistics.median(t), pct(t, .75), pdiff(t, plain),
+        lo, hi))
 print("over runc: median of the paired differences (run i minus plain run i)")
 for a, b in (("jit", "runc-edits"), ("jit-late", "runc-edits"), ("jit-late", "jit")):
-    print("%s over %s (paired): %+.2f ms" % (a, b, pdiff(total[a], total[b])))
+    lo, hi = ci(total[a], total[b])
+    print("%s over %s (paired): %+.2f ms  [%+.2f, %+.2f]" % (a, b, pdiff(total[a], total[b]),
+                                                            lo, hi))
 print("create alone (the engine's `create` call) and start alone, p10 / median (ms):")
 for v in keys:
     t, c = total[v], create[v]
@@ -219,6 +231,9 @@ for v in keys:
 print("all runs, sorted (ms):")
 for v in keys:
     print("  %-10s %s" % (v, " ".join("%.1f" % x for x in sorted(total[v]))))
+print("all runs, in the order taken (run i of each variant within one round; ms):")
+for v in keys:
+    print("  %-10s %s" % (v, " ".join("%.2f" % x for x in total[v])))
 for path, what in ((sys.argv[1], "jit-cdi"), (sys.argv[2], "jit-cdi, NVCR_EARLY_START=0")):
     runs = collections.defaultdict(dict)
     d = collections.defaultdict(list)

@@ -363,6 +363,8 @@ static int cuda_major_minor(const char *version, char *buf, size_t size, struct 
         const char *p = version;
         size_t nparts = 0;
 
+        if (p == NULL)
+                return nvcr_err_set(err, EINVAL, "no CUDA_VERSION");
         if (*p == 'v')
                 p++;
         while (nparts < 3) {
