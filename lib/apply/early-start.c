@@ -125,14 +125,26 @@ void early_start_abort(struct early_start *e, struct nvcr_err *err)
 
 void early_start_settle(struct early_start *e)
 {
-        /* Checked every millisecond, off the critical path (runc is creating the container). */
+        int wait_ms = 1;
+
+        /*
+         * runc's decoder stops at the end of the document and never waits
+         * for the end of the file, and usually runc opens the regular file
+         * anyway (it is in place long before runc looks): then the pipe is
+         * never read and is let go when runc exits. A reader that does wait
+         * for the end gets it once the pipe is empty; the checks back off
+         * (1, 2, 4 … 64 ms) so that a create costs a few wakeups, not one
+         * per millisecond of runc's work.
+         */
         while (e->pid > 0 && !spec_fifo_drained(&e->fifo)) {
                 struct pollfd p = {.fd = e->pidfd, .events = POLLIN};
 
-                if (e->pidfd < 0 || poll(&p, 1, 1) > 0 || (p.revents & POLLNVAL)) {
+                if (e->pidfd < 0 || poll(&p, 1, wait_ms) != 0) {
                         spec_fifo_close(&e->fifo);
                         break;
                 }
+                if (wait_ms < 64)
+                        wait_ms *= 2;
         }
 }
 

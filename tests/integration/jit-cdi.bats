@@ -325,6 +325,38 @@ bundle_files() {
         a0_check
 }
 
+@test "jit-cdi create, early start: a runtime named runc that reads config.json to the end of the file (cat) gets the end, and the edits" {
+        built_with_test_hooks || skip "needs a build with -Dtest_hooks=true (NVCR_BUILD=$NVCR_BUILD_DIR)"
+        gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
+        mkdir -p "$T/eof" "$T/pd"
+        # A wrapper named runc: cat waits for the end of the file, then the real runc.
+        printf '#!/bin/sh\ncat %s/config.json >%s/seen.json\nexec %s "$@"\n' "$T/b" "$T" "$RUNC" >"$T/eof/runc"
+        chmod 0755 "$T/eof/runc"
+        printf '[nvidia-container-cli]\nload-kmods = false\n[nvidia-container-runtime]\nmode = "jit-cdi"\nruntimes = ["%s"]\n' \
+                "$T/eof/runc" >"$SCRATCH/eof.toml"
+        chmod 0644 "$SCRATCH/eof.toml"
+        NVCR_TIMING=$T/timing.log NVCR_TEST_PAUSE=early-start-feed:$T/pd rt_create eof "$T/b" >"$T/out" 2>&1 &
+        bg=$!
+        for i in $(seq 1 1000); do [ -e "$T/pd/paused" ] && break; sleep 0.01; done
+        [ -e "$T/pd/paused" ]
+        # cat is blocked reading the FIFO before the bytes exist.
+        for i in $(seq 1 1000); do
+                pgrep -f "^cat $T/b/config.json" >/dev/null && break
+                sleep 0.01
+        done
+        pgrep -f "^cat $T/b/config.json"
+        touch "$T/pd/resume"
+        wait "$bg"
+        output=$(cat "$T/out")
+        echo "$output"
+        [[ $output == *"create-status 0"* ]]
+        [ "$(value_of link)" = "libcuda.so.$DRV" ]
+        grep -q 'runtime started early' "$T/timing.log"
+        cmp "$T/seen.json" "$T/b/config.json"
+        jq -e '[.linux.devices[].path] | index("/dev/nvidia0") != null' "$T/seen.json"
+        a0_check
+}
+
 @test "jit-cdi create, early start: a container that names NVIDIA_VISIBLE_DEVICES but asks for no GPU (void) keeps its config.json, the same file byte for byte" {
         gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=void"]' '["/bin/sh","-c","echo ok=yes"]'
         before=$(sha256sum <"$T/b/config.json")
