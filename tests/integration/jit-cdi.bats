@@ -271,6 +271,28 @@ bundle_files() {
         find "$1" -mindepth 1 -maxdepth 1 -printf '%f %y\n' | sort
 }
 
+# paused_create MODE BUNDLE: rt_create in the background, held at the early
+# start's pause point (runc started, the edits not handed over); sets $bg.
+paused_create() {
+        mkdir -p "$T/pd"
+        NVCR_TIMING=$T/timing.log NVCR_TEST_PAUSE=early-start-feed:$T/pd rt_create "$1" "$2" \
+                >"$T/out" 2>&1 &
+        bg=$!
+        for i in $(seq 1 1000); do
+                [ -e "$T/pd/paused" ] && return 0
+                sleep 0.01
+        done
+        return 1
+}
+
+# resume_create: lets the paused create go on; $output is what rt_create printed.
+resume_create() {
+        touch "$T/pd/resume"
+        wait "$bg"
+        output=$(cat "$T/out")
+        echo "$output"
+}
+
 @test "jit-cdi create, early start: runc starts before the edits are made and reads them; config.json is then a regular file, nothing else left" {
         gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' \
                 '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1); echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params); ls /dev | grep -c ^nvidia0$ | sed s/^/dev=/"]'
@@ -294,11 +316,7 @@ bundle_files() {
                 '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1); echo mod=$(grep ^ModifyDeviceFiles: /proc/driver/nvidia/params)"]'
         head -c 2400000 /dev/urandom | base64 -w0 >"$T/pad"
         jq --rawfile p "$T/pad" '.annotations["org.example.pad"] = $p' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
-        mkdir "$T/pd"
-        NVCR_TEST_PAUSE=early-start-feed:$T/pd rt_create jit-cdi "$T/b" >"$T/out" 2>&1 &
-        bg=$!
-        for i in $(seq 1 1000); do [ -e "$T/pd/paused" ] && break; sleep 0.01; done
-        [ -e "$T/pd/paused" ]
+        paused_create jit-cdi "$T/b"
         # runc is waiting on the FIFO (config.json) for the bytes.
         reader=
         for i in $(seq 1 1000); do
@@ -313,10 +331,7 @@ bundle_files() {
         echo "runc $reader has the FIFO open"
         [ -n "$reader" ]
         [ -p "$T/b/config.json" ]
-        touch "$T/pd/resume"
-        wait "$bg"
-        output=$(cat "$T/out")
-        echo "$output"
+        resume_create
         [[ $output == *"create-status 0"* ]]
         [ "$(value_of link)" = "libcuda.so.$DRV" ]
         [ "$(value_of mod)" = "ModifyDeviceFiles: 0" ]
@@ -328,27 +343,21 @@ bundle_files() {
 @test "jit-cdi create, early start: a runtime named runc that reads config.json to the end of the file (cat) gets the end, and the edits" {
         built_with_test_hooks || skip "needs a build with -Dtest_hooks=true (NVCR_BUILD=$NVCR_BUILD_DIR)"
         gpu_bundle "$T/b" '["NVIDIA_VISIBLE_DEVICES=2"]' '["/bin/sh","-c","echo link=$(readlink /usr/lib/x86_64-linux-gnu/libcuda.so.1)"]'
-        mkdir -p "$T/eof" "$T/pd"
+        mkdir -p "$T/eof"
         # A wrapper named runc: cat waits for the end of the file, then the real runc.
         printf '#!/bin/sh\ncat %s/config.json >%s/seen.json\nexec %s "$@"\n' "$T/b" "$T" "$RUNC" >"$T/eof/runc"
         chmod 0755 "$T/eof/runc"
         printf '[nvidia-container-cli]\nload-kmods = false\n[nvidia-container-runtime]\nmode = "jit-cdi"\nruntimes = ["%s"]\n' \
                 "$T/eof/runc" >"$SCRATCH/eof.toml"
         chmod 0644 "$SCRATCH/eof.toml"
-        NVCR_TIMING=$T/timing.log NVCR_TEST_PAUSE=early-start-feed:$T/pd rt_create eof "$T/b" >"$T/out" 2>&1 &
-        bg=$!
-        for i in $(seq 1 1000); do [ -e "$T/pd/paused" ] && break; sleep 0.01; done
-        [ -e "$T/pd/paused" ]
+        paused_create eof "$T/b"
         # cat is blocked reading the FIFO before the bytes exist.
         for i in $(seq 1 1000); do
                 pgrep -f "^cat $T/b/config.json" >/dev/null && break
                 sleep 0.01
         done
         pgrep -f "^cat $T/b/config.json"
-        touch "$T/pd/resume"
-        wait "$bg"
-        output=$(cat "$T/out")
-        echo "$output"
+        resume_create
         [[ $output == *"create-status 0"* ]]
         [ "$(value_of link)" = "libcuda.so.$DRV" ]
         grep -q 'runtime started early' "$T/timing.log"
