@@ -43,7 +43,7 @@ bool early_start_may_need(const char *buf, size_t len)
                 "cdi.k8s.io/",
         };
 
-        for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
+        for (size_t i = 0; i < ARRAY_SIZE(needles); i++)
                 if (memmem(buf, len, needles[i], strlen(needles[i])) != NULL)
                         return true;
         return false;
