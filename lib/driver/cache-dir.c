@@ -56,6 +56,11 @@ void cache_identity(const struct stat *st, char id[CACHE_ID_MAX])
                        st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
 
+bool cache_field_ok(const char *s)
+{
+        return s != NULL && strpbrk(s, "\t\n") == NULL;
+}
+
 int cache_read_text(struct nvcr_ctx *ctx, const char *name, size_t max, char **ret)
 {
         _cleanup_close_ int dfd = cache_dir_open(ctx, false), fd = -EBADF;

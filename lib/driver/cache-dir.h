@@ -26,6 +26,12 @@ int cache_file_open(int dirfd, const char *name);
 struct stat;
 void cache_identity(const struct stat *st, char id[CACHE_ID_MAX]);
 
+/*
+ * Whether `s` may be a field of a cache line: present, with no tab or
+ * newline (the separators of the cache files' lines).
+ */
+bool cache_field_ok(const char *s);
+
 /* The whole of cache file `name` (at most `max` bytes); -errno on any miss. */
 int cache_read_text(struct nvcr_ctx *ctx, const char *name, size_t max, char **ret);
 

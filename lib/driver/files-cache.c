@@ -106,11 +106,6 @@ char *files_cache_header(const struct driver_search *s)
         return h;
 }
 
-static bool clean_field(const char *v)
-{
-        return v != NULL && strpbrk(v, "\t\n") == NULL;
-}
-
 static int append_file(struct nvcr_inventory *inv, const char *path, const char *soname,
                        unsigned caps, enum nvcr_file_kind kind)
 {
@@ -229,7 +224,7 @@ void files_cache_store(struct driver_search *s, const char *head,
                 return;
         fputs(head, f);
         for (size_t i = 0; i < s->nwatched; i++) {
-                if (!clean_field(s->watched[i])) {
+                if (!cache_field_ok(s->watched[i])) {
                         (void)fclose(f);
                         return;
                 }
@@ -241,7 +236,7 @@ void files_cache_store(struct driver_search *s, const char *head,
                 if (d->kind == NVCR_FILE_IPC)
                         continue;
                 path_sig(s, d->path, sig);
-                if (!clean_field(d->path) || (d->soname && !clean_field(d->soname)) ||
+                if (!cache_field_ok(d->path) || (d->soname && !cache_field_ok(d->soname)) ||
                     strcmp(sig, "-") == 0) {
                         (void)fclose(f);
                         log_debug(s->ctx, "driver files not cached: %s", d->path);

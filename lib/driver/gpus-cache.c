@@ -187,11 +187,6 @@ int gpus_cache_load(struct nvcr_ctx *ctx, int procfd, const char *head, struct p
         return 0;
 }
 
-static bool clean(const char *s)
-{
-        return s == NULL || strpbrk(s, "\t\n") == NULL;
-}
-
 void gpus_cache_store(struct nvcr_ctx *ctx, int procfd, const char *head,
                       const struct procfs_gpu *v, size_t n)
 {
@@ -212,8 +207,9 @@ void gpus_cache_store(struct nvcr_ctx *ctx, int procfd, const char *head,
                 a = identity(procfd, path, did);
                 (void)snprintf(path, sizeof(path), GPUS "/%s/information", g->proc_dir);
                 b = identity(procfd, path, iid);
-                if (a < 0 || b < 0 || !clean(g->proc_dir) || !clean(g->bus_id) ||
-                    !clean(g->model) || !clean(g->uuid) || strchr(g->proc_dir, '/')) {
+                if (a < 0 || b < 0 || !cache_field_ok(g->proc_dir) || !cache_field_ok(g->bus_id) ||
+                    (g->model && !cache_field_ok(g->model)) ||
+                    (g->uuid && !cache_field_ok(g->uuid)) || strchr(g->proc_dir, '/')) {
                         (void)fclose(f);
                         return;
                 }
