@@ -104,11 +104,17 @@ listed() {
         diff -u "$SCRATCH/err.miss" "$SCRATCH/err"
 }
 
+# forge_libcuda_entry CACHE_FILE: the entry of libcuda now names another
+# file of the host (/etc/passwd), identity and all else kept.
+forge_libcuda_entry() {
+        sed -i "s#^\(f [0-9]* [0-9a-f]* [^ ]*\) \(.*\)/libcuda.so.$DRV\t#\1 /etc/passwd\t#" "$1"
+        grep -q '/etc/passwd' "$1"
+}
+
 @test "files cache: a cache file that is group-writable, a symlink, or in a directory others can write is not used" {
         listed
         f=$(ls "$CACHE_DIR"/driver-files-*)
-        # A forged entry: another file of the host where libcuda was.
-        sed -i "s#^\(f [0-9]* [0-9a-f]* [^ ]*\) \(.*\)/libcuda.so.$DRV\t#\1 /etc/passwd\t#" "$f"
+        forge_libcuda_entry "$f"
         chmod 0660 "$f"
         listed
         [ "$hit" = no ]
@@ -131,8 +137,7 @@ listed() {
         listed
         f=$(ls "$CACHE_DIR"/driver-files-*)
         # Root's own file, but the entry now names a file the search never found.
-        sed -i "s#\t\(libcuda.so.1\)\$#\t\1#; s#/usr/lib/x86_64-linux-gnu/libcuda.so.$DRV\t#/etc/passwd\t#" "$f"
-        grep -q '/etc/passwd' "$f"
+        forge_libcuda_entry "$f"
         listed
         [ "$hit" = no ]
         ! grep -q /etc/passwd "$SCRATCH/out"
