@@ -15,6 +15,7 @@
 #include "core/macro.h"
 #include "core/testpoint.h"
 #include "core/timing.h"
+#include "request/container-env.h"
 
 extern char **environ;
 
@@ -39,7 +40,7 @@ bool early_start_may_need(const char *buf, size_t len)
          */
         static const char *const needles[] = {
                 "NVIDIA_VISIBLE_DEVICES",
-                "/var/run/nvidia-container-devices",
+                CONTAINER_DEVICES_MOUNT_ROOT,
                 "cdi.k8s.io/",
         };
 
