@@ -16,8 +16,8 @@
 #                         libstdc++/libgcc: needs only glibc (+ libcuda, dlopened)
 #   rootfs.tar            tests/gpu/mkrootfs.sh: busybox + glibc + cuda-check
 #
-# Needs: meson, ninja, gcc, busybox-static, runc, patchelf (installed here if
-# missing), nvcc (/usr/local/cuda/bin or $NVCC).
+# Needs: meson, ninja, gcc, busybox-static, runc, patchelf and musl-tools
+# (installed here if missing), nvcc (/usr/local/cuda/bin or $NVCC).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 C=.carry
@@ -26,7 +26,12 @@ NVCC=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 # Release build, dependencies static. werror off here only: a warning that
 # -O3 -D_FORTIFY_SOURCE=2 brings up (and the debug builds do not see) must not
 # cost a GPU run; they are printed, and counted at the end.
-opts=(-Dtests=false -Dtest_hooks=false -Dprefer_static=true -Dbuildtype=release -Dwerror=false)
+if ! command -v musl-gcc >/dev/null; then
+        apt-get install -y -qq --no-install-recommends musl-tools >/dev/null ||
+                { apt-get update -qq && apt-get install -y -qq --no-install-recommends musl-tools >/dev/null; }
+fi
+opts=(-Dtests=false -Dtest_hooks=false -Dprefer_static=true -Dbuildtype=release -Dwerror=false
+      -Druntime_front_libc=musl)
 if [ -f build-gpu/build.ninja ]; then
         meson configure build-gpu "${opts[@]}" >/dev/null
 else
@@ -36,8 +41,8 @@ fi
 # shared object, is not built here).
 rc=0
 ninja -C build-gpu cmd/cli/nvidia-container-cli cmd/hook/nvidia-container-runtime-hook \
-        cmd/runtime/nvidia-container-runtime cmd/cdi-hook/nvidia-cdi-hook cmd/ctk/nvidia-ctk \
-        >build-gpu/carry-build.log 2>&1 || rc=$?
+        cmd/runtime/nvidia-container-runtime cmd/runtime/nvidia-container-runtime-full \
+        cmd/cdi-hook/nvidia-cdi-hook cmd/ctk/nvidia-ctk >build-gpu/carry-build.log 2>&1 || rc=$?
 grep -E '(warning|error):' build-gpu/carry-build.log || true
 if [ "$rc" != 0 ]; then
         tail -20 build-gpu/carry-build.log >&2
@@ -47,7 +52,8 @@ fi
 rm -rf "$C"
 mkdir -p "$C/lib"
 cp build-gpu/cmd/cli/nvidia-container-cli build-gpu/cmd/hook/nvidia-container-runtime-hook \
-        build-gpu/cmd/runtime/nvidia-container-runtime build-gpu/cmd/cdi-hook/nvidia-cdi-hook \
+        build-gpu/cmd/runtime/nvidia-container-runtime build-gpu/cmd/runtime/nvidia-container-runtime-full \
+        build-gpu/cmd/cdi-hook/nvidia-cdi-hook \
         build-gpu/cmd/ctk/nvidia-ctk "$C/"
 
 # only_glibc FILE: fails when FILE needs a shared library beyond glibc's.
@@ -62,7 +68,13 @@ only_glibc() {
 }
 only_glibc "$C/nvidia-container-cli"
 only_glibc "$C/nvidia-container-runtime-hook"
+only_glibc "$C/nvidia-container-runtime-full"
+# The front is a static musl program (needs nothing): musl-tools is installed above.
 only_glibc "$C/nvidia-container-runtime"
+if readelf -d "$C/nvidia-container-runtime" 2>/dev/null | grep -q NEEDED; then
+        echo "build-carry: nvidia-container-runtime (the front) is not static: is musl-gcc missing?" >&2
+        exit 1
+fi
 only_glibc "$C/nvidia-cdi-hook"
 only_glibc "$C/nvidia-ctk"
 # Weak stand-ins (lib/apply/pending-stubs.c) in the static archive win over

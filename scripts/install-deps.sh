@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(meson ninja-build gcc clang pkg-config libjson-c-dev libcmocka-dev bats strace
       python3 binutils libc-bin util-linux kmod libseccomp-dev libbpf-dev libelf-dev zlib1g-dev libyaml-dev
-      runc crun busybox-static jq patchelf
+      musl-tools runc crun busybox-static jq patchelf
       debhelper dpkg-dev fakeroot lintian man-db)
 
 missing=()

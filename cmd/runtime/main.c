@@ -25,159 +25,19 @@
 #include "core/macro.h"
 #include "core/timing.h"
 #include "oci/state.h"
+#include "runtime/args.h"
 #include "nvcr.h"
 
 #define PROG "nvidia-container-runtime"
 
-struct args {
-        int cmd;            /* index of create/run in argv, 0 = none */
-        bool create;        /* the command is create (not run) */
-        const char *pid_file; /* create --pid-file FILE */
-        const char *id;     /* the container id: create's first positional argument */
-        const char *bundle; /* NULL = cwd */
-        const char *log;    /* --log FILE */
-        bool log_json;      /* --log-format=json */
-        bool version;
-};
-
-static bool in_list(const char *a, const char *const *list, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(a, list[i]) == 0)
-                        return true;
-        return false;
-}
-
-/* Global runtime options that take a value (runc and crun): skip it. */
-static bool takes_value(const char *a)
-{
-        static const char *const with_value[] = {"--root", "--log", "--log-format", "--criu",
-                                                 "--rootless", "--cgroup-manager"};
-
-        return in_list(a, with_value, ARRAY_SIZE(with_value));
-}
-
-/* Options of create/run that take a value (runc and crun), besides --bundle and --pid-file. */
-static bool cmd_takes_value(const char *a)
-{
-        static const char *const with_value[] = {"--console-socket", "--preserve-fds",
-                                                 "--config", "-f"};
-
-        return in_list(a, with_value, ARRAY_SIZE(with_value));
-}
-
-static void parse_args(int argc, char **argv, struct args *a)
-{
-        for (int i = 1; i < argc; i++) {
-                const char *s = argv[i];
-
-                if (a->cmd == 0) {
-                        if (strcmp(s, "--version") == 0 || strcmp(s, "-v") == 0)
-                                a->version = true;
-                        else if (strcmp(s, "--log") == 0 && i + 1 < argc)
-                                a->log = argv[i + 1];
-                        else if (strncmp(s, "--log=", 6) == 0)
-                                a->log = s + 6;
-                        else if (strcmp(s, "--log-format=json") == 0 ||
-                                 (strcmp(s, "--log-format") == 0 && i + 1 < argc &&
-                                  strcmp(argv[i + 1], "json") == 0))
-                                a->log_json = true;
-                        if (s[0] == '-') {
-                                if (takes_value(s))
-                                        i++;
-                                continue;
-                        }
-                        if (strcmp(s, "create") == 0 || strcmp(s, "run") == 0) {
-                                a->cmd = i;
-                                a->create = s[0] == 'c';
-                        }
-                        else
-                                return; /* another command: passed through */
-                        continue;
-                }
-                if ((strcmp(s, "--bundle") == 0 || strcmp(s, "-b") == 0) && i + 1 < argc)
-                        a->bundle = argv[++i];
-                else if (strncmp(s, "--bundle=", 9) == 0)
-                        a->bundle = s + 9;
-                else if (strncmp(s, "-b=", 3) == 0)
-                        a->bundle = s + 3;
-                else if (strcmp(s, "--pid-file") == 0 && i + 1 < argc)
-                        a->pid_file = argv[++i];
-                else if (strncmp(s, "--pid-file=", 11) == 0)
-                        a->pid_file = s + 11;
-                else if (cmd_takes_value(s) && i + 1 < argc)
-                        i++;
-                else if (s[0] != '-' && a->id == NULL)
-                        a->id = s;
-        }
-}
-
-/* The runtime's error, on stderr and where the engine reads it (--log). */
-static void report(const struct args *a, const char *msg)
-{
-        FILE *f;
-
-        fprintf(stderr, "%s: %s\n", PROG, msg);
-        if (a->log == NULL || (f = fopen(a->log, "ae")) == NULL)
-                return;
-        if (a->log_json) {
-                char ts[64];
-                time_t now = time(NULL);
-                struct tm tm;
-
-                (void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-                fprintf(f, "{\"level\":\"error\",\"msg\":\"");
-                for (const char *p = msg; *p; p++) {
-                        if (*p == '"' || *p == '\\')
-                                fputc('\\', f);
-                        fputc((unsigned char)*p >= 0x20 ? *p : ' ', f);
-                }
-                fprintf(f, "\",\"time\":\"%s\"}\n", ts);
-        } else {
-                fprintf(f, "%s: %s\n", PROG, msg);
-        }
-        (void)fclose(f);
-}
-
-/* An absolute path, or the first executable match in PATH. */
-static char *find_program(const char *name)
-{
-        const char *path = getenv("PATH");
-        char buf[PATH_MAX];
-
-        if (strchr(name, '/') != NULL)
-                return access(name, X_OK) == 0 ? realpath(name, NULL) : NULL;
-        if (path == NULL || path[0] == '\0')
-                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        for (const char *p = path; *p;) {
-                const char *c = strchr(p, ':');
-                size_t n = c ? (size_t)(c - p) : strlen(p);
-
-                if (n > 0 && snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, name) < (int)sizeof(buf) &&
-                    access(buf, X_OK) == 0)
-                        return realpath(buf, NULL);
-                p += n + (c != NULL);
-        }
-        return NULL;
-}
 
 /* Our hook: the configured name looked up in PATH, else beside this binary. */
 /* `name` on PATH, else beside this executable (a packaged install keeps them together). */
 static char *find_helper(const char *configured, const char *name)
 {
-        char self[PATH_MAX], buf[PATH_MAX + 64];
-        ssize_t n;
-        char *r = find_program(configured);
+        char *r = runtime_find_program(configured);
 
-        if (r != NULL)
-                return r;
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n <= 0)
-                return NULL;
-        self[n] = '\0';
-        *strrchr(self, '/') = '\0';
-        (void)snprintf(buf, sizeof(buf), "%s/%s", self, name);
-        return access(buf, X_OK) == 0 ? strdup(buf) : NULL;
+        return r != NULL ? r : runtime_find_beside_self(name);
 }
 
 /*
@@ -220,7 +80,7 @@ static int run_wait(char **argv)
  * options), so a failed create leaves nothing, as when a createContainer
  * hook fails inside runc.
  */
-static int create_then_finish(const struct args *a, char **argv, struct post_create *post,
+static int create_then_finish(const struct runtime_args *a, char **argv, struct post_create *post,
                               struct early_start *early)
 {
         struct nvcr_err err = {0}, berr = {0};
@@ -235,7 +95,7 @@ static int create_then_finish(const struct args *a, char **argv, struct post_cre
         }
         if (pid < 0) {
                 (void)snprintf(msg, sizeof(msg), "cannot run %s: %s", argv[0], strerror(-pid));
-                report(a, msg);
+                runtime_report(a, PROG, msg);
                 return 1;
         }
         timing_mark("create started");
@@ -248,12 +108,12 @@ static int create_then_finish(const struct args *a, char **argv, struct post_cre
                 if (before < 0) {
                         (void)snprintf(msg, sizeof(msg), "error setting up the GPU in %s: %s",
                                        post->rootfs, berr.msg);
-                        report(a, msg);
+                        runtime_report(a, PROG, msg);
                 }
                 if (r < 0) {
                         (void)snprintf(msg, sizeof(msg), "waiting for %s: %s", argv[0],
                                        strerror(-r));
-                        report(a, msg);
+                        runtime_report(a, PROG, msg);
                         return 1;
                 }
                 return r; /* the runtime said why */
@@ -270,7 +130,7 @@ static int create_then_finish(const struct args *a, char **argv, struct post_cre
                 return 0;
         (void)snprintf(msg, sizeof(msg), "error finishing the GPU setup of container %s: %s",
                        a->id, err.msg);
-        report(a, msg);
+        runtime_report(a, PROG, msg);
         {
                 char **del = calloc((size_t)a->cmd + 4, sizeof(*del));
 
@@ -287,9 +147,33 @@ static int create_then_finish(const struct args *a, char **argv, struct post_cre
         return 1;
 }
 
+/*
+ * An error before config.json's edits were handed over: a runtime the front
+ * started early is killed and config.json put back first (nothing is left).
+ */
+static int give_up(const struct runtime_args *a, struct early_start *early, const char *msg)
+{
+        struct nvcr_err err = {0};
+
+        if (early->pid > 0)
+                early_start_abort(early, &err);
+        if (early->bundlefd >= 0)
+                (void)close(early->bundlefd);
+        early->bundlefd = -1;
+        if (err.msg[0] != '\0') {
+                char full[2300];
+
+                (void)snprintf(full, sizeof(full), "%s; %s", msg, err.msg);
+                runtime_report(a, PROG, full);
+        } else {
+                runtime_report(a, PROG, msg);
+        }
+        return 1;
+}
+
 int main(int argc, char **argv)
 {
-        struct args a = {0};
+        struct runtime_args a = {0};
         struct nvcr_config cfg;
         struct nvcr_err err = {0};
         /*
@@ -304,20 +188,24 @@ int main(int argc, char **argv)
         struct early_start early = EARLY_START_INIT; /* runc started before the edits (early-start.h) */
         int r;
 
-        timing_mark("start");
-        parse_args(argc, argv, &a);
-        if (config_load(config_path, &cfg, &err) < 0) {
-                report(&a, err.msg);
+        timing_mark("full runtime started");
+        runtime_args_parse(argc, argv, &a);
+        /* runc already started by the front (cmd/runtime/front.c), waiting for config.json. */
+        r = early_start_take_over(&early, &err);
+        if (r < 0) {
+                runtime_report(&a, PROG, err.msg);
                 return 1;
         }
+        if (r > 0 && !(a.cmd > 0 && a.create && a.id != NULL))
+                return give_up(&a, &early, "the front started the runtime early for no create");
+        if (config_load(config_path, &cfg, &err) < 0)
+                return give_up(&a, &early, err.msg);
         timing_mark("config.toml read");
         for (char **rt = cfg.runtime.runtimes; rt && *rt && runtime == NULL; rt++)
-                runtime = find_program(*rt);
-        if (runtime == NULL) {
-                report(&a, "error locating a low-level runtime (runtimes in the config: none "
-                           "found)");
-                return 1;
-        }
+                runtime = runtime_find_program(*rt);
+        if (runtime == NULL)
+                return give_up(&a, &early, "error locating a low-level runtime (runtimes in the "
+                                           "config: none found)");
         timing_mark("runtime found");
         argv[0] = runtime;
         if (a.version) {
@@ -337,8 +225,7 @@ int main(int argc, char **argv)
                 if (oci_path_abs_lexical(here, a.bundle != NULL ? a.bundle : ".", &bundle,
                                          &err) < 0) {
                         (void)snprintf(msg, sizeof(msg), "error modifying OCI spec: %s", err.msg);
-                        report(&a, msg);
-                        return 1;
+                        return give_up(&a, &early, msg);
                 }
                 const char *phase = "";
                 struct shim_paths paths = {
@@ -347,7 +234,7 @@ int main(int argc, char **argv)
                         .config = access(config_path, F_OK) == 0 ? config_path : NULL,
                 };
 
-                if (a.create && a.id && early_start_suits(runtime))
+                if (early.pid > 0 || (a.create && a.id && early_start_suits(runtime)))
                         early.argv = argv;
                 /* Only create with --pid-file lets us find the container afterwards. */
                 r = shim_prepare_bundle(&cfg, bundle, &paths,
@@ -358,7 +245,7 @@ int main(int argc, char **argv)
                         (void)snprintf(msg, sizeof(msg), "error modifying OCI spec: %s%s%s",
                                        phase[0] ? phase : "", phase[0] ? " error: " : "",
                                        err.msg);
-                        report(&a, msg);
+                        runtime_report(&a, PROG, msg);
                         return 1;
                 }
         }
@@ -373,6 +260,6 @@ int main(int argc, char **argv)
         timing_flush();
         execv(runtime, argv);
         (void)snprintf(msg, sizeof(msg), "exec %s: %s", runtime, strerror(errno));
-        report(&a, msg);
+        runtime_report(&a, PROG, msg);
         return 1;
 }

@@ -13,9 +13,7 @@
 #include "apply/early-start.h"
 #include "core/err.h"
 #include "core/macro.h"
-#include "core/testpoint.h"
 #include "core/timing.h"
-#include "request/container-env.h"
 
 extern char **environ;
 
@@ -28,26 +26,6 @@ bool early_start_suits(const char *path)
                 return false;
         base = base != NULL ? base + 1 : path;
         return strcmp(base, "runc") == 0 || strcmp(base, "docker-runc") == 0;
-}
-
-bool early_start_may_need(const char *buf, size_t len)
-{
-        /*
-         * Every way a container asks for a GPU names one of these: the
-         * env variable, a device list as volume mounts, CDI annotations.
-         * A miss (an escaped name in the JSON, say) only costs the early
-         * start; a hit that asks for no GPU, the FIFO's few syscalls.
-         */
-        static const char *const needles[] = {
-                "NVIDIA_VISIBLE_DEVICES",
-                CONTAINER_DEVICES_MOUNT_ROOT,
-                "cdi.k8s.io/",
-        };
-
-        for (size_t i = 0; i < ARRAY_SIZE(needles); i++)
-                if (memmem(buf, len, needles[i], strlen(needles[i])) != NULL)
-                        return true;
-        return false;
 }
 
 int early_start_begin(struct early_start *e)
@@ -74,32 +52,6 @@ int early_start_begin(struct early_start *e)
         }
         timing_mark("runtime started early");
         return 1;
-}
-
-int early_start_feed(struct early_start *e, const struct oci_spec *spec, struct nvcr_err *err)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
-        int r;
-
-        r = spec_serialize(spec, &buf, &len, err);
-        /* A test holds us here until runc has the FIFO open: the pipe's path. */
-        test_pause("early-start-feed");
-        if (r >= 0)
-                r = spec_fifo_feed(&e->fifo, buf, len, e->pidfd, err);
-        if (r < 0)
-                early_start_abort(e, err);
-        return r;
-}
-
-int early_start_feed_unchanged(struct early_start *e, const char *buf, size_t len,
-                               struct nvcr_err *err)
-{
-        int r = spec_fifo_feed_unchanged(&e->fifo, buf, len, e->pidfd, err);
-
-        if (r < 0)
-                early_start_abort(e, err);
-        return r;
 }
 
 void early_start_abort(struct early_start *e, struct nvcr_err *err)

@@ -43,12 +43,6 @@ struct early_start {
 bool early_start_suits(const char *path);
 
 /*
- * Whether config.json's bytes may ask for a GPU (they name a way to ask
- * for one): only then is the runtime started early.
- */
-bool early_start_may_need(const char *buf, size_t len);
-
-/*
  * Puts the FIFO in config.json's place and starts e->argv. 1: started;
  * 0: not started and nothing changed (no FIFO here, no pidfd: the caller
  * writes config.json and starts the runtime as usual).
@@ -83,5 +77,33 @@ void early_start_settle(struct early_start *e);
 
 /* Lets the FIFO go, closes the pidfd (the caller waits for e->pid as for any child). */
 void early_start_clear(struct early_start *e);
+
+/*
+ * Across execve, from the runtime's front (cmd/runtime/front.c), which
+ * starts runc early, to the full runtime, which makes the edits and feeds
+ * them (the front is built without json-c and the driver code, so that it
+ * starts in microseconds; see docs/architecture.md). The state travels in
+ * EARLY_START_ENV: runc's pid, its pidfd, the FIFO and the bundle as
+ * inherited descriptors, and the original config.json's name.
+ */
+#define EARLY_START_ENV "NVCR_EARLY_START_STATE"
+
+/*
+ * In the front, after early_start_begin: lets the three descriptors survive
+ * the exec and writes "NAME=VALUE" for the full runtime's environment into
+ * buf. -ENAMETOOLONG / -errno (then nothing changed).
+ */
+int early_start_hand_over(struct early_start *e, char *buf, size_t size);
+
+/*
+ * In the full runtime, first thing: takes over what the front started, and
+ * removes EARLY_START_ENV from the environment. 1: e holds it (pid, pidfd,
+ * fifo, bundlefd, all close-on-exec again; the bundle fd is the caller's to
+ * close); 0: nothing was handed over; -errno with err: the value does not
+ * describe a runtime the front started (a child of ours, its pidfd, a FIFO
+ * and the original config.json in a directory): nothing is taken, nothing
+ * touched.
+ */
+int early_start_take_over(struct early_start *e, struct nvcr_err *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include "core/timing.h"
 #include "oci/spec.h"
 #include "request/container-env.h"
+#include "request/may-ask.h"
 
 const char *shim_hook(struct shim_paths *p)
 {
@@ -257,11 +258,12 @@ int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
                         struct shim_paths *paths, struct post_create *post,
                         struct early_start *early, const char **phase, struct nvcr_err *err)
 {
-        _cleanup_close_ int bfd = spec_open_bundle(bundle, err);
+        /* Started by the front (early_start_take_over): config.json is its FIFO already. */
+        bool started = early != NULL && early->pid > 0;
+        _cleanup_close_ int bfd = started ? early->bundlefd : spec_open_bundle(bundle, err);
         _cleanup_free_ char *buf = NULL;
         struct oci_spec *spec = NULL;
         const char *ignored;
-        bool started = false;
         size_t len = 0;
         int r;
 
@@ -270,9 +272,12 @@ int shim_prepare_bundle(const struct nvcr_config *cfg, const char *bundle,
         *phase = "";
         if (bfd < 0)
                 return bfd;
-        r = spec_read(bfd, bundle, &buf, &len, err);
+        if (started)
+                r = spec_read_named(bfd, early->fifo.saved, bundle, &buf, &len, err);
+        else
+                r = spec_read(bfd, bundle, &buf, &len, err);
         /* Everything after this (~0.7 ms) while runc starts (apply/early-start.h). */
-        if (r >= 0 && early != NULL && early_start_may_need(buf, len)) {
+        if (r >= 0 && !started && early != NULL && request_may_ask_for_gpu(buf, len, cfg)) {
                 early->bundlefd = bfd;
                 started = early_start_begin(early) > 0;
         }

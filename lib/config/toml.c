@@ -896,7 +896,7 @@ int toml_get_string(const struct toml_doc *doc, const char *table, const char *k
         const struct toml_node *n = NULL;
         int r = get_typed(doc, table, key, TOML_STRING, &n, err);
 
-        if (r > 0)
+        if (r > 0 && n != NULL) /* n is set when r > 0; said for gcc's -O2 flow analysis */
                 *ret = n->str;
         return r;
 }
@@ -907,7 +907,7 @@ int toml_get_bool(const struct toml_doc *doc, const char *table, const char *key
         const struct toml_node *n = NULL;
         int r = get_typed(doc, table, key, TOML_BOOL, &n, err);
 
-        if (r > 0)
+        if (r > 0 && n != NULL)
                 *ret = n->boolean;
         return r;
 }
@@ -918,7 +918,7 @@ int toml_get_int(const struct toml_doc *doc, const char *table, const char *key,
         const struct toml_node *n = NULL;
         int r = get_typed(doc, table, key, TOML_INT, &n, err);
 
-        if (r > 0)
+        if (r > 0 && n != NULL)
                 *ret = n->num;
         return r;
 }
@@ -937,7 +937,7 @@ int toml_get_string_array(const struct toml_doc *doc, const char *table, const c
         int r;
 
         r = get_typed(doc, table, key, TOML_ARRAY, &n, err);
-        if (r <= 0)
+        if (r <= 0 || n == NULL)
                 return r;
         v = calloc(n->nitems + 1, sizeof(*v));
         if (v == NULL)

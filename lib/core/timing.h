@@ -14,4 +14,11 @@ void timing_mark(const char *label);
 /* Writes the marks taken so far (before an exec, at exit) and forgets them. */
 void timing_flush(void);
 
+/*
+ * Before an exec of another of our programs (the runtime's front execs the
+ * full runtime): writes the marks so far and passes on where they count
+ * from, so that the next program's marks continue the same timeline.
+ */
+void timing_hand_over(void);
+
 #endif

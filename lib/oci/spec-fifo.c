@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -22,6 +23,15 @@ void spec_fifo_close(struct spec_fifo *f)
         if (f->fd >= 0)
                 (void)close(f->fd);
         f->fd = -1;
+}
+
+/*
+ * renameat2(RENAME_EXCHANGE) by its syscall: musl (which the runtime's front
+ * is built with) has no wrapper for it.
+ */
+static int exchange(int dirfd, const char *a, const char *b)
+{
+        return (int)syscall(SYS_renameat2, dirfd, a, dirfd, b, RENAME_EXCHANGE);
 }
 
 int spec_fifo_swap_in(struct spec_fifo *f, int bundlefd, struct nvcr_err *err)
@@ -41,7 +51,7 @@ int spec_fifo_swap_in(struct spec_fifo *f, int bundlefd, struct nvcr_err *err)
                 r = nvcr_err_setsys(err, errno, "open %s failed", f->saved);
                 goto fail;
         }
-        if (renameat2(bundlefd, f->saved, bundlefd, "config.json", RENAME_EXCHANGE) < 0) {
+        if (exchange(bundlefd, f->saved, "config.json") < 0) {
                 r = nvcr_err_setsys(err, errno, "exchange config.json with %s failed", f->saved);
                 goto fail;
         }

@@ -350,57 +350,6 @@ int spec_parse_buffer(const char *buf, size_t len, const char *bundle, struct oc
         return 0;
 }
 
-int spec_open_bundle(const char *bundle, struct nvcr_err *err)
-{
-        _cleanup_free_ char *clean = NULL;
-        int fd, r;
-
-        if (bundle == NULL || bundle[0] != '/')
-                return nvcr_err_set(err, EINVAL, "bundle '%s' is not an absolute path",
-                                    bundle != NULL ? bundle : "");
-        r = oci_path_join_clean(NULL, bundle, "bundle", &clean, err);
-        if (r < 0)
-                return r;
-        fd = open(clean, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return nvcr_err_setsys(err, errno, "open bundle %s failed", clean);
-        return fd;
-}
-
-int spec_read(int bundlefd, const char *bundle, char **ret, size_t *ret_len, struct nvcr_err *err)
-{
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t len = 0;
-        int r;
-
-        fd = openat(bundlefd, "config.json",
-                    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return nvcr_err_setsys(err, errno, "open %s/config.json failed",
-                                       bundle != NULL ? bundle : ".");
-        if (fstat(fd, &st) < 0)
-                return nvcr_err_setsys(err, errno, "stat %s/config.json failed",
-                                       bundle != NULL ? bundle : ".");
-        if (!S_ISREG(st.st_mode))
-                return nvcr_err_set(err, EINVAL, "%s/config.json is not a regular file",
-                                    bundle != NULL ? bundle : ".");
-        if ((uintmax_t)st.st_size > OCI_SPEC_MAX)
-                return nvcr_err_set(err, EFBIG, "%s/config.json: larger than %u bytes",
-                                    bundle != NULL ? bundle : ".", OCI_SPEC_MAX);
-        /* One byte of slack: the size is checked again after reading. */
-        r = read_fd_all(fd, OCI_SPEC_MAX + 1, &buf, &len, err);
-        if (r == -EFBIG || (r == 0 && len > OCI_SPEC_MAX))
-                return nvcr_err_set(err, EFBIG, "%s/config.json: larger than %u bytes",
-                                    bundle != NULL ? bundle : ".", OCI_SPEC_MAX);
-        if (r < 0)
-                return nvcr_err_wrap(err, "%s/config.json", bundle != NULL ? bundle : ".");
-        *ret = steal_ptr(&buf);
-        *ret_len = len;
-        return 0;
-}
-
 int spec_load(int bundlefd, const char *bundle, struct oci_spec **ret, struct nvcr_err *err)
 {
         _cleanup_free_ char *buf = NULL;

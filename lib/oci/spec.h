@@ -11,9 +11,9 @@
 #include <stddef.h>
 
 #include "nvcr.h"
+#include "oci/bundle.h"
 #include "oci/state.h"
 
-#define OCI_SPEC_MAX (16u * 1024u * 1024u)
 
 struct json_object;
 
@@ -50,12 +50,6 @@ struct oci_spec {
         size_t ncreate_runtime;
 };
 
-/*
- * Opens the bundle directory O_PATH|O_DIRECTORY|O_CLOEXEC. `bundle` must be
- * absolute with no ".." component (as oci_state_parse gives it). Returns the
- * fd or a negative errno.
- */
-int spec_open_bundle(const char *bundle, struct nvcr_err *err);
 
 /*
  * Reads config.json relative to `bundlefd` (O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK:
@@ -66,8 +60,6 @@ int spec_open_bundle(const char *bundle, struct nvcr_err *err);
  */
 int spec_load(int bundlefd, const char *bundle, struct oci_spec **ret, struct nvcr_err *err);
 
-/* The first half of spec_load: the bytes, read with the same checks (caller frees *ret). */
-int spec_read(int bundlefd, const char *bundle, char **ret, size_t *ret_len, struct nvcr_err *err);
 
 /*
  * Parses a config.json document of `len` bytes. Requires "ociVersion" (a

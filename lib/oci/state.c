@@ -121,40 +121,6 @@ fail:
         return r;
 }
 
-int oci_path_join_clean(const char *base, const char *path, const char *what, char **ret,
-                        struct nvcr_err *err)
-{
-        const char *bad = NULL;
-        int r = path_clean(base, path, PATH_DOTDOT_REFUSE, ret, &bad);
-
-        if (r == -EINVAL && bad != NULL)
-                return nvcr_err_set(err, EINVAL, "%s '%s' has a '..' component", what, bad);
-        if (r == -EINVAL)
-                return nvcr_err_set(err, EINVAL, "%s '%s' is not an absolute path", what, path);
-        if (r == -ENAMETOOLONG)
-                return nvcr_err_set(err, ENAMETOOLONG, "%s: path too long", what);
-        if (r < 0)
-                return nvcr_err_set(err, ENOMEM, "out of memory");
-        return 0;
-}
-
-int oci_path_abs_lexical(const char *cwd, const char *path, char **ret, struct nvcr_err *err)
-{
-        int r;
-
-        if (path[0] == '\0')
-                return nvcr_err_set(err, EINVAL, "bundle path is empty");
-        r = path_clean(cwd, path, PATH_DOTDOT_POP, ret, NULL);
-        if (r == -EINVAL)
-                return nvcr_err_set(err, EINVAL,
-                                    "bundle '%s': the current directory is unknown", path);
-        if (r == -ENAMETOOLONG)
-                return nvcr_err_set(err, ENAMETOOLONG, "bundle: path too long");
-        if (r < 0)
-                return nvcr_err_set(err, ENOMEM, "out of memory");
-        return 0;
-}
-
 void oci_state_free(struct oci_state *st)
 {
         if (st == NULL)

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "nvcr.h"
+#include "oci/bundle.h"
 
 /* The most a hook reads from stdin; a larger state is -EFBIG. */
 #define OCI_STATE_MAX (64u * 1024u)
@@ -46,26 +47,7 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state **ret, struct 
 int oci_state_read_fd(int fd, struct oci_state **ret, struct nvcr_err *err);
 void oci_state_free(struct oci_state *st);
 
-/*
- * Lexical absolute path: `path` when absolute, else `base` + "/" + `path`
- * (base must then be absolute). Repeated '/' and "." components are dropped
- * and a trailing '/' removed; nothing is looked up on disk. A ".." component
- * anywhere is -EINVAL, as is a relative result. `what` names the value in
- * the message ("bundle", "root.path").
- */
-int oci_path_join_clean(const char *base, const char *path, const char *what, char **ret,
-                        struct nvcr_err *err);
 
-/*
- * The bundle path as runc itself resolves `--bundle` (Go's filepath.Abs):
- * relative to `cwd` when not absolute, then cleaned lexically, where ".."
- * drops the previous name (and stays at "/"). The runtime shim must edit the
- * config.json that runc then reads, so it resolves the path the same way,
- * without looking at the disk. This is for the operator's own command line;
- * a bundle in a hook's OCI state comes from the runtime already clean, and
- * one with ".." there is refused (oci_path_join_clean).
- */
-int oci_path_abs_lexical(const char *cwd, const char *path, char **ret, struct nvcr_err *err);
 
 /* Frees an array of n key/value pairs (and the array). */
 void oci_kv_free(struct oci_kv *kv, size_t n);

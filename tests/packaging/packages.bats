@@ -65,7 +65,7 @@ host_sums() {
         for p in /etc/docker/daemon.json /etc/nvidia-container-runtime /usr/bin/nvidia-ctk \
                 /usr/bin/nvidia-container-cli /usr/bin/nvidia-cdi-hook /usr/bin/nvidia-docker \
                 /usr/bin/nvidia-container-runtime /usr/bin/nvidia-container-runtime-hook \
-                /var/lib/nvidia-docker2; do
+                /usr/libexec/nvidia-container-runtime-full /var/lib/nvidia-docker2; do
                 if [ -f "$p" ]; then
                         echo "$p $(sha256sum <"$p" | cut -d' ' -f1)"
                 else
@@ -153,6 +153,7 @@ purge_all() {
                 /usr/lib/x86_64-linux-gnu/pkgconfig/nvcr.pc
         has libnvidia-container-tools /usr/bin/nvidia-container-cli /usr/share/man/man1/nvidia-container-cli.1.gz
         has nvidia-container-toolkit-base /usr/bin/nvidia-container-runtime /usr/bin/nvidia-ctk /usr/bin/nvidia-cdi-hook \
+                /usr/libexec/nvidia-container-runtime-full \
                 /etc/nvidia-container-runtime/config.toml /usr/share/man/man5/nvidia-container-runtime-config.toml.5.gz
         has nvidia-container-toolkit /usr/bin/nvidia-container-runtime-hook
         has nvidia-docker2 /usr/bin/nvidia-docker /usr/share/bash-completion/completions/nvidia-docker
