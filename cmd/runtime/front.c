@@ -20,7 +20,8 @@
  * ~10 us; it needs no json-c, no driver code.
  *
  * Anything the front is not sure of (its config or bundle cannot be read,
- * --version, no low-level runtime found) goes to the full runtime, which
+ * config.json is not well-formed JSON, --version, no low-level runtime
+ * found) goes to the full runtime, which
  * says what is wrong in the reference's words: the front never reports an
  * error of its own besides failing to run the full runtime.
  */
@@ -35,6 +36,7 @@
 #include "build-config.h"
 #include "config/config.h"
 #include "core/err.h"
+#include "core/json-check.h"
 #include "core/macro.h"
 #include "core/timing.h"
 #include "oci/bundle.h"
@@ -132,8 +134,10 @@ int main(int argc, char **argv)
             (bfd = spec_open_bundle(bundle, &err)) < 0 ||
             spec_read(bfd, bundle, &buf, &len, &err) < 0)
                 return exec_full(&a, argv, &early);
-        timing_mark("config.json read");
-        if (!request_may_ask_for_gpu(buf, len, &cfg))
+        timing_mark("config.json bytes read");
+        /* Not well formed: the full runtime names the problem (runc would say "unexpected EOF"). */
+        if (!request_may_ask_for_gpu(buf, len, &cfg) &&
+            json_well_formed(buf, len, OCI_JSON_MAX_DEPTH))
                 return exec_runtime(&a, runtime, argv);
         /* A runc create: runc starts now, the full runtime's start-up and work meanwhile. */
         if (a.create && a.id != NULL && early_start_suits(runtime)) {

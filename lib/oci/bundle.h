@@ -9,6 +9,8 @@
 
 /* The largest config.json we read. */
 #define OCI_SPEC_MAX (16u * 1024u * 1024u)
+/* The deepest nesting of an OCI document we take (state, config.json). */
+#define OCI_JSON_MAX_DEPTH 64
 
 /*
  * Lexical absolute path: `path` when absolute, else `base` + "/" + `path`

@@ -19,7 +19,7 @@
 #include "core/path-clean.h"
 #include "oci/state.h"
 
-#define JSON_DEPTH 64
+#define JSON_DEPTH OCI_JSON_MAX_DEPTH
 
 int oci_json_parse(const char *buf, size_t len, const char *what, struct json_object **ret,
                    struct nvcr_err *err)
