@@ -128,8 +128,9 @@ run_one() {
                 echo "run of $v failed: $(head -c 400 "$S/last-$v.log")" >&2
         fi
 }
-for v in "${V[@]}"; do run_one "$v" 0; done
+# Markers are refused while tracing is off: on for the warm-up too (run 0 is left out below).
 echo 1 >"$T/tracing_on"
+for v in "${V[@]}"; do run_one "$v" 0; done
 echo "== $N runs of each variant, interleaved"
 for i in $(seq 1 "$N"); do
         for k in "${!V[@]}"; do run_one "${V[(i + k) % ${#V[@]}]}" "$i"; done
