@@ -120,12 +120,12 @@ int main(int argc, char **argv)
         runtime_args_parse(argc, argv, &a);
         if (a.version || config_load(config_path, &cfg, &err) < 0)
                 return exec_full(&a, argv, &early);
-        timing_mark("config.toml read");
+        timing_mark("front: config.toml read");
         for (char **rt = cfg.runtime.runtimes; rt && *rt && runtime == NULL; rt++)
                 runtime = runtime_find_program(*rt);
         if (runtime == NULL)
                 return exec_full(&a, argv, &early);
-        timing_mark("runtime found");
+        timing_mark("front: runtime found");
         if (a.cmd == 0)
                 return exec_runtime(&a, runtime, argv);
         /* create or run: the bundle as runc resolves it (oci/bundle.h). */
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
             (bfd = spec_open_bundle(bundle, &err)) < 0 ||
             spec_read(bfd, bundle, &buf, &len, &err) < 0)
                 return exec_full(&a, argv, &early);
-        timing_mark("config.json bytes read");
+        timing_mark("front: config.json bytes read");
         /* Not well formed: the full runtime names the problem (runc would say "unexpected EOF"). */
         if (!request_may_ask_for_gpu(buf, len, &cfg) &&
             json_well_formed(buf, len, OCI_JSON_MAX_DEPTH))

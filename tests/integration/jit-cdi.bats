@@ -306,7 +306,7 @@ resume_create() {
         # Started by the front once config.json's bytes were read, before the
         # full runtime started, let alone parsed them (one timeline: the front
         # hands its clock over).
-        [ "$(awk '{ $1 = ""; $NF = ""; print }' "$T/timing.log" | sed 's/^ *//; s/ *$//' | grep -E '^(config.json bytes read|runtime started early|full runtime started|config.json read|plan built|config.json written)$' | tr '\n' ,)" = "config.json bytes read,runtime started early,full runtime started,config.json read,plan built,config.json written," ]
+        [ "$(awk '{ $1 = ""; $NF = ""; print }' "$T/timing.log" | sed 's/^ *//; s/ *$//' | grep -E '^(front: config.json bytes read|runtime started early|full runtime started|config.json read|plan built|config.json written)$' | tr '\n' ,)" = "front: config.json bytes read,runtime started early,full runtime started,config.json read,plan built,config.json written," ]
         [ "$(bundle_files "$T/b")" = "$(printf 'config.json f\nrootfs d')" ]
         jq -e '[.linux.devices[].path] | index("/dev/nvidia0") != null' "$T/b/config.json"
         a0_check
