@@ -114,6 +114,22 @@ static bool scalar(struct scan *s)
         }
 }
 
+/* An object member's key and its colon, whitespace around them skipped. */
+static bool member_key(struct scan *s)
+{
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != '"' || !string(s))
+                return false;
+        skip_ws(s);
+        return s->p < s->end && *s->p++ == ':';
+}
+
+/* The character that closes a container opened with `c`. */
+static char closer(char c)
+{
+        return c == '{' ? '}' : ']';
+}
+
 bool json_well_formed(const char *buf, size_t len, int max_depth)
 {
         /* The open containers, innermost last: '{' or '['. */
@@ -134,15 +150,11 @@ bool json_well_formed(const char *buf, size_t len, int max_depth)
                         open[depth++] = *s.p++;
                         skip_ws(&s);
                         /* An empty container is a whole value. */
-                        if (s.p < s.end && *s.p == (open[depth - 1] == '{' ? '}' : ']')) {
+                        if (s.p < s.end && *s.p == closer(open[depth - 1])) {
                                 s.p++;
                                 depth--;
                         } else if (open[depth - 1] == '{') {
-                                /* The first key. */
-                                if (s.p >= s.end || *s.p != '"' || !string(&s))
-                                        return false;
-                                skip_ws(&s);
-                                if (s.p >= s.end || *s.p++ != ':')
+                                if (!member_key(&s)) /* the first key */
                                         return false;
                                 continue;
                         } else {
@@ -158,21 +170,15 @@ bool json_well_formed(const char *buf, size_t len, int max_depth)
                                 return s.p == s.end;
                         if (s.p >= s.end)
                                 return false;
-                        if (*s.p == (open[depth - 1] == '{' ? '}' : ']')) {
+                        if (*s.p == closer(open[depth - 1])) {
                                 s.p++;
                                 depth--;
                                 continue;
                         }
                         if (*s.p++ != ',')
                                 return false;
-                        if (open[depth - 1] == '{') {
-                                skip_ws(&s);
-                                if (s.p >= s.end || *s.p != '"' || !string(&s))
-                                        return false;
-                                skip_ws(&s);
-                                if (s.p >= s.end || *s.p++ != ':')
-                                        return false;
-                        }
+                        if (open[depth - 1] == '{' && !member_key(&s))
+                                return false;
                         break;
                 }
         }
