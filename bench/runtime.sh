@@ -111,19 +111,8 @@ layer() {
 }
 # runc-edits: what the runtime writes (here without --pid-file, so with the
 # hook, which is then taken out), runc left to carry it out alone.
-cp "$S/gpu.json" "$S/runc-edits/config.json"
 layer runc-edits || exit 1
-NVIDIA_CTK_CONFIG_FILE_PATH=$S/dry.toml "$RUNTIME" create -b "$S/runc-edits" x >/dev/null ||
-        { echo "the runtime could not prepare the runc-edits bundle" >&2; exit 1; }
-python3 - "$S/runc-edits/config.json" "$S/edits.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c.get("hooks", {}).pop("createContainer", None)
-json.dump(c, open(sys.argv[2], "w"), indent=1)
-print("jit-cdi edits: %d mounts, %d device nodes, %d device rules"
-      % (len(c["mounts"]), len(c["linux"].get("devices", [])),
-         len(c["linux"]["resources"].get("devices", []))))
-PY
+oci_runc_edits "$RUNTIME" "$S/gpu.json" "$S/runc-edits" "$S/dry.toml" "$S/edits.json" || exit 1
 declare -A times ctimes
 fails=0
 run_one() {

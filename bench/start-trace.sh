@@ -78,15 +78,7 @@ for v in "${V[@]}"; do
         mkdir -p "$S/$v/rootfs" "$D/copy-$v"
         cp -a "$D/image/rootfs/." "$D/copy-$v/" && mount --bind "$D/copy-$v" "$S/$v/rootfs" || exit 1
 done
-cp "$S/gpu.json" "$S/runc-edits/config.json"
-NVIDIA_CTK_CONFIG_FILE_PATH=$S/dry.toml "$RUNTIME" create -b "$S/runc-edits" x >/dev/null ||
-        { echo "the runtime could not prepare the runc-edits bundle" >&2; exit 1; }
-python3 - "$S/runc-edits/config.json" "$S/edits.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c.get("hooks", {}).pop("createContainer", None)
-json.dump(c, open(sys.argv[2], "w"), indent=1)
-PY
+oci_runc_edits "$RUNTIME" "$S/gpu.json" "$S/runc-edits" "$S/dry.toml" "$S/edits.json" || exit 1
 
 # A run writes some 10 KB of events; 16 MB per CPU holds them all.
 echo 16384 >"$T/buffer_size_kb"

@@ -56,12 +56,15 @@ static char *find_full(void)
         return p;
 }
 
-/* execs the full runtime with our command line; returns only on failure (reported). */
-static int exec_full(const struct runtime_args *a, char **argv, struct early_start *early)
+/*
+ * execs the full runtime (`full`, from find_full: NULL when there is none;
+ * freed here) with our command line; returns only on failure (reported).
+ */
+static int exec_full(const struct runtime_args *a, char **argv, struct early_start *early,
+                     char *full)
 {
         static char state[256];
         char msg[PATH_MAX + 128];
-        char *full = find_full();
         int e = ENOENT;
 
         if (full != NULL) {
@@ -104,11 +107,8 @@ int main(int argc, char **argv)
         struct nvcr_config cfg;
         struct nvcr_err err = {0};
         struct early_start early = EARLY_START_INIT;
-        /* As the full runtime: the engine's environment may name another config file. */
-        const char *env_config = getenv("NVIDIA_CTK_CONFIG_FILE_PATH");
-        const char *config_path = env_config && env_config[0] == '/' ? env_config
-                                                                      : config_default_path();
-        char *runtime = NULL, cwd[PATH_MAX];
+        const char *config_path = runtime_config_path();
+        char *runtime = NULL, *full, cwd[PATH_MAX];
         _cleanup_free_ char *bundle = NULL, *buf = NULL;
         _cleanup_close_ int bfd = -EBADF;
         const char *here;
@@ -119,12 +119,12 @@ int main(int argc, char **argv)
         (void)unsetenv(EARLY_START_ENV);
         runtime_args_parse(argc, argv, &a);
         if (a.version || config_load(config_path, &cfg, &err) < 0)
-                return exec_full(&a, argv, &early);
+                return exec_full(&a, argv, &early, find_full());
         timing_mark("front: config.toml read");
         for (char **rt = cfg.runtime.runtimes; rt && *rt && runtime == NULL; rt++)
                 runtime = runtime_find_program(*rt);
         if (runtime == NULL)
-                return exec_full(&a, argv, &early);
+                return exec_full(&a, argv, &early, find_full());
         timing_mark("front: runtime found");
         if (a.cmd == 0)
                 return exec_runtime(&a, runtime, argv);
@@ -133,26 +133,22 @@ int main(int argc, char **argv)
         if (oci_path_abs_lexical(here, a.bundle != NULL ? a.bundle : ".", &bundle, &err) < 0 ||
             (bfd = spec_open_bundle(bundle, &err)) < 0 ||
             spec_read(bfd, bundle, &buf, &len, &err) < 0)
-                return exec_full(&a, argv, &early);
+                return exec_full(&a, argv, &early, find_full());
         timing_mark("front: config.json bytes read");
         /* Not well formed: the full runtime names the problem (runc would say "unexpected EOF"). */
         if (!request_may_ask_for_gpu(buf, len, &cfg) &&
             json_well_formed(buf, len, OCI_JSON_MAX_DEPTH))
                 return exec_runtime(&a, runtime, argv);
+        full = find_full();
         /* A runc create: runc starts now, the full runtime's start-up and work meanwhile. */
-        if (a.create && a.id != NULL && early_start_suits(runtime)) {
-                char *full = find_full();
-
-                if (full != NULL) {
-                        argv[0] = runtime;
-                        early.argv = argv;
-                        early.bundlefd = bfd;
-                        if (early_start_begin(&early) > 0)
-                                bfd = -EBADF; /* handed over with the rest */
-                        else
-                                early.bundlefd = -1;
-                }
-                free(full);
+        if (full != NULL && a.create && a.id != NULL && early_start_suits(runtime)) {
+                argv[0] = runtime;
+                early.argv = argv;
+                early.bundlefd = bfd;
+                if (early_start_begin(&early) > 0)
+                        bfd = -EBADF; /* handed over with the rest */
+                else
+                        early.bundlefd = -1;
         }
-        return exec_full(&a, argv, &early);
+        return exec_full(&a, argv, &early, full);
 }

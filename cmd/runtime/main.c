@@ -176,13 +176,7 @@ int main(int argc, char **argv)
         struct runtime_args a = {0};
         struct nvcr_config cfg;
         struct nvcr_err err = {0};
-        /*
-         * The engine's environment (host-controlled, never the container's)
-         * may name another config file, as the reference allows.
-         */
-        const char *env_config = getenv("NVIDIA_CTK_CONFIG_FILE_PATH");
-        const char *config_path = env_config && env_config[0] == '/' ? env_config
-                                                                      : config_default_path();
+        const char *config_path = runtime_config_path();
         char *runtime = NULL, msg[2048], cwd[PATH_MAX];
         struct post_create post = POST_CREATE_INIT; /* jit-cdi's chain, when this create runs it (shim.h) */
         struct early_start early = EARLY_START_INIT; /* runc started before the edits (early-start.h) */

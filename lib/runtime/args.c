@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/macro.h"
 #include "runtime/args.h"
 
@@ -74,4 +76,11 @@ void runtime_args_parse(int argc, char **argv, struct runtime_args *a)
                 else if (s[0] != '-' && a->id == NULL)
                         a->id = s;
         }
+}
+
+const char *runtime_config_path(void)
+{
+        const char *env = getenv("NVIDIA_CTK_CONFIG_FILE_PATH");
+
+        return env != NULL && env[0] == '/' ? env : config_default_path();
 }

@@ -24,6 +24,13 @@ struct runtime_args {
 void runtime_args_parse(int argc, char **argv, struct runtime_args *a);
 
 /*
+ * config.toml's path: NVIDIA_CTK_CONFIG_FILE_PATH when absolute (the
+ * engine's environment, host-controlled, never the container's: another
+ * config file, as the reference allows), else the default.
+ */
+const char *runtime_config_path(void);
+
+/*
  * The runtime's error, on stderr and where the engine reads it (--log, as
  * JSON with --log-format=json), prefixed with `prog`.
  */

@@ -169,3 +169,24 @@ PY
 }
 
 oci_run() { oci_runc run -b "$1" "$2" </dev/null 2>&1; }
+
+# oci_runc_edits RUNTIME GPU_JSON BUNDLE DRY_TOML OUT: the config.json our
+# runtime writes for GPU_JSON in jit-cdi mode (a create in BUNDLE, whose
+# rootfs must be in place, with DRY_TOML's runtime /bin/true), its
+# createContainer hook taken out, into OUT: runc left to carry out the edits
+# alone (the benches' floor). Prints how many edits there are.
+oci_runc_edits() {
+        local rt=$1 gpu=$2 b=$3 dry=$4 out=$5
+        cp "$gpu" "$b/config.json"
+        NVIDIA_CTK_CONFIG_FILE_PATH=$dry "$rt" create -b "$b" x >/dev/null ||
+                { echo "the runtime could not prepare the runc-edits bundle" >&2; return 1; }
+        python3 - "$b/config.json" "$out" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.get("hooks", {}).pop("createContainer", None)
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+print("jit-cdi edits: %d mounts, %d device nodes, %d device rules"
+      % (len(c["mounts"]), len(c["linux"].get("devices", [])),
+         len(c["linux"]["resources"].get("devices", []))))
+PY
+}
